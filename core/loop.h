@@ -1,0 +1,55 @@
+// The per-worker event loop's shared pieces: the cached time of this iteration, the timer queue,
+// and work deferred to the end of the iteration (so nothing is destroyed inside its own callback).
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/time.h"
+#include "core/timer.h"
+
+namespace sluice {
+
+class EventLoop {
+ public:
+  explicit EventLoop(Clock& clock) : clock_(clock) { now_ = clock_.now(); }
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // The time of the current iteration; refreshed by update_time().
+  Instant now() const { return now_; }
+  // Re-reads the clock: the loop calls it once per iteration, and a transport after it blocked.
+  Instant update_time() { return now_ = clock_.now(); }
+
+  TimerQueue& timers() { return timers_; }
+  void arm(Timer& t, Duration after) { timers_.arm(t, now_ + after); }
+
+  // Runs `fn` after the current callbacks have returned, in this iteration.
+  void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+  // Destroys `obj` at the end of the iteration.
+  template <typename T>
+  void defer_delete(std::unique_ptr<T> obj) {
+    deferred_.push_back([p = obj.release()] { delete p; });
+  }
+  // Runs due timers, then deferred work (including work deferred by that work).
+  void run_due(size_t max_timers = 4096) {
+    timers_.run(now_, max_timers);
+    run_deferred();
+  }
+  void run_deferred() {
+    while (!deferred_.empty()) {
+      std::vector<std::function<void()>> batch;
+      batch.swap(deferred_);
+      for (auto& fn : batch) fn();
+    }
+  }
+  bool has_deferred() const { return !deferred_.empty(); }
+
+ private:
+  Clock& clock_;
+  Instant now_{};
+  TimerQueue timers_;
+  std::vector<std::function<void()>> deferred_;
+};
+
+}  // namespace sluice
