@@ -1,0 +1,364 @@
+// RFC 9293 3.10.7.1 (CLOSED), 3.10.7.2 (LISTEN), 3.10.1 (OPEN), connection table, timers and
+// event delivery. Socket operations are in sockets.cc.
+#include "stack/tcp/layer.h"
+
+#include "stack/tcp/input.h"
+#include "stack/tcp/output.h"
+#include "stack/tcp/timers.h"
+
+namespace sluice::stack::tcp {
+
+const char* to_string(TcpState s) {
+  switch (s) {
+    case TcpState::kClosed: return "CLOSED";
+    case TcpState::kListen: return "LISTEN";
+    case TcpState::kSynSent: return "SYN-SENT";
+    case TcpState::kSynReceived: return "SYN-RECEIVED";
+    case TcpState::kEstablished: return "ESTABLISHED";
+    case TcpState::kFinWait1: return "FIN-WAIT-1";
+    case TcpState::kFinWait2: return "FIN-WAIT-2";
+    case TcpState::kCloseWait: return "CLOSE-WAIT";
+    case TcpState::kClosing: return "CLOSING";
+    case TcpState::kLastAck: return "LAST-ACK";
+    case TcpState::kTimeWait: return "TIME-WAIT";
+  }
+  return "?";
+}
+
+TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
+    : params_(params), emitter_(emitter), events_(events), isn_(params.isn_key),
+      ports_(params.ephemeral_lo, params.ephemeral_hi) {}
+
+TcpLayer::~TcpLayer() = default;
+
+// ---- TcbEnv
+
+void TcpLayer::emit(const FourTuple& t, const TcpRepr& hdr, BufChain payload) {
+  emitter_.emit(t, hdr, std::move(payload));
+}
+
+void TcpLayer::post(EventKind k, Tcb& t) {
+  if (k == EventKind::kClosed) {
+    if (t.close_notified) return;
+    t.close_notified = true;
+  }
+  pending_.push_back({k, t.slot, t.generation, t.close_reason});
+}
+
+bool TcpLayer::enqueue_accept(Tcb& t) {
+  if (t.half_open) { t.half_open = false; --half_open_; }
+  Listener* l = t.listener < listeners_.size() ? &listeners_[t.listener] : nullptr;
+  if (!l || !l->open || l->generation != t.listener_generation) {
+    // The listener went away while the handshake ran: refuse the connection.
+    send_rst(*this, t);
+    closed(t, CloseReason::kAborted);
+    return false;
+  }
+  if (l->queue.size() >= l->backlog) {
+    counters_.accept_queue_drops++;
+    t.half_open = true;
+    ++half_open_;
+    return false;
+  }
+  l->queue.push_back({t.slot, t.generation});
+  t.queued_for_accept = true;
+  pending_.push_back({EventKind::kAcceptReady, t.listener, l->generation, CloseReason::kClosed});
+  return true;
+}
+
+void TcpLayer::closed(Tcb& t, CloseReason reason) {
+  if (t.state == TcpState::kClosed) return;
+  if (t.half_open) { t.half_open = false; --half_open_; }
+  t.state = TcpState::kClosed;
+  t.rto_at = t.delack_at = t.persist_at = t.state_at = t.keepalive_at = Instant::never();
+  t.sndbuf.clear();
+  table_.erase(t.tuple);
+  counters_.closed++;
+  if (t.close_reason == CloseReason::kClosed) t.close_reason = reason;
+  if (t.app_owned) {
+    t.close_reason = reason;
+    post(EventKind::kClosed, t);
+  } else {
+    to_free_.push_back(t.slot);  // unaccepted or released: nobody will look at it again
+  }
+}
+
+// ---- Slots, table, timers
+
+Tcb* TcpLayer::find(SocketHandle h) const {
+  if (h.index >= slots_.size()) return nullptr;
+  const Slot& s = slots_[h.index];
+  return s.tcb && s.generation == h.generation ? s.tcb.get() : nullptr;
+}
+
+Tcb* TcpLayer::find_app(SocketHandle h) const {
+  Tcb* t = find(h);
+  return t && t->app_owned ? t : nullptr;
+}
+
+Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
+  uint32_t idx;
+  if (!free_slots_.empty()) {
+    idx = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    idx = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[idx];
+  s.tcb = std::make_unique<Tcb>(params_, tuple);
+  Tcb& t = *s.tcb;
+  t.slot = idx;
+  t.generation = s.generation;
+  t.state = st;
+  t.nodelay = params_.nodelay;
+  t.iss = isn_.isn(tuple, now_);  // RFC 6528
+  t.snd_una = t.snd_nxt = t.snd_max = t.recover = t.iss;
+  t.ts_offset = isn_.ts_offset(tuple);
+  t.rcv_wscale = params_.window_scaling ? choose_rcv_wscale(params_.receive_buffer) : 0;
+  t.cc = make_newreno(t.snd_mss, params_.initial_cwnd_segments);
+  table_[tuple] = idx;
+  return t;
+}
+
+void TcpLayer::reschedule(Tcb& t) {
+  Instant d = t.state == TcpState::kClosed ? Instant::never() : t.next_deadline();
+  if (d == t.scheduled) return;
+  if (t.scheduled != Instant::never()) timers_.erase({t.scheduled.us, t.slot});
+  t.scheduled = d;
+  if (d != Instant::never()) timers_.insert({d.us, t.slot});
+}
+
+Instant TcpLayer::next_deadline() const {
+  return timers_.empty() ? Instant::never() : Instant::from_micros(timers_.begin()->first);
+}
+
+void TcpLayer::flush() {
+  if (flushing_) return;
+  flushing_ = true;
+  while (!pending_.empty()) {
+    std::vector<Pending> batch;
+    batch.swap(pending_);
+    for (const Pending& e : batch) {
+      if (e.kind == EventKind::kAcceptReady) {
+        if (e.index < listeners_.size() && listeners_[e.index].open &&
+            listeners_[e.index].generation == e.generation)
+          events_.on_accept_ready({e.index, e.generation});
+        continue;
+      }
+      SocketHandle h{e.index, e.generation};
+      if (!find_app(h)) continue;
+      switch (e.kind) {
+        case EventKind::kConnected: events_.on_connected(h); break;
+        case EventKind::kReadable: events_.on_readable(h); break;
+        case EventKind::kWritable: events_.on_writable(h); break;
+        case EventKind::kClosed: events_.on_closed(h, e.reason); break;
+        default: break;
+      }
+    }
+  }
+  for (uint32_t idx : to_free_) {
+    Slot& s = slots_[idx];
+    if (!s.tcb) continue;
+    if (s.tcb->scheduled != Instant::never()) timers_.erase({s.tcb->scheduled.us, idx});
+    s.tcb.reset();
+    ++s.generation;
+    free_slots_.push_back(idx);
+  }
+  to_free_.clear();
+  flushing_ = false;
+}
+
+// ---- Input
+
+TcpLayer::Listener* TcpLayer::find_listener(uint32_t ip, uint16_t port, uint32_t* index) {
+  Listener* any = nullptr;
+  for (uint32_t i = 0; i < listeners_.size(); ++i) {
+    Listener& l = listeners_[i];
+    if (!l.open || l.port != port) continue;
+    if (l.ip == ip) { *index = i; return &l; }
+    if (l.ip == 0 && !any) { any = &l; *index = i; }
+  }
+  return any;
+}
+
+void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const TcpRepr& h,
+                          BufChain payload) {
+  now_ = now;
+  counters_.segments_in++;
+  const FourTuple tuple{dst_ip, h.dst_port, src_ip, h.src_port};
+  if (auto it = table_.find(tuple); it != table_.end()) {
+    Tcb& t = *slots_[it->second].tcb;
+    if (t.state == TcpState::kTimeWait && h.syn() && !h.ack_set() && !h.rst() &&
+        time_wait_reusable(t, h)) {
+      // RFC 6191 / RFC 9293 3.10.7.4: a new incarnation may take over the TIME-WAIT 4-tuple.
+      counters_.time_wait_reuses++;
+      closed(t, CloseReason::kClosed);
+    } else {
+      if (t.state == TcpState::kSynSent) input_syn_sent(*this, t, h, std::move(payload));
+      else input_synchronized(*this, t, h, std::move(payload));
+      if (params_.keepalive && t.state == TcpState::kEstablished) {
+        t.keepalive_at = now_ + *params_.keepalive;
+        t.keepalive_sent = 0;
+      }
+      reschedule(t);
+      flush();
+      return;
+    }
+  }
+  uint32_t li = 0;
+  if (Listener* l = find_listener(dst_ip, h.dst_port, &li)) {
+    listen_input(*l, li, tuple, h);
+  } else if (h.rst()) {
+    counters_.no_socket_drops++;  // RFC 9293 3.10.7.1: "an incoming segment containing a RST
+                                  // is discarded"
+  } else {
+    // RFC 9293 3.10.7.1: any other segment for no connection draws a RST.
+    counters_.no_socket_rsts++;
+    uint32_t len = static_cast<uint32_t>(payload.size()) + h.syn() + h.fin();
+    send_rst_reply(*this, tuple, h, len);
+  }
+  flush();
+}
+
+// RFC 9293 3.10.7.2.
+void TcpLayer::listen_input(Listener& l, uint32_t li, const FourTuple& tuple, const TcpRepr& h) {
+  if (h.rst()) return;  // "An incoming RST segment could not be valid ... ignore it"
+  if (h.ack_set()) {    // "Any acknowledgment is bad": <SEQ=SEG.ACK><CTL=RST>
+    counters_.no_socket_rsts++;
+    send_rst_reply(*this, tuple, h, 0);
+    return;
+  }
+  if (!h.syn()) return;
+  // Per-worker limits: the connection table and the half-open (SYN-RECEIVED) backlog.
+  if (table_.size() >= params_.max_connections || half_open_ >= params_.syn_backlog) {
+    counters_.syn_drops++;
+    return;
+  }
+  Tcb& t = new_tcb(tuple, TcpState::kSynReceived);
+  t.passive = true;
+  t.listener = li;
+  t.listener_generation = l.generation;
+  t.half_open = true;
+  ++half_open_;
+  t.irs = h.seq;
+  t.rcv_nxt = h.seq + 1;
+  negotiate_options(*this, t, h);
+  t.snd_wnd = h.window;  // RFC 7323 2.2: unscaled in a SYN
+  t.snd_wl1 = h.seq;
+  t.rtt_timing = true;
+  t.rtt_seq = t.iss;
+  t.rtt_start = now_;
+  counters_.passive_opens++;
+  send_syn(*this, t);  // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
+  reschedule(t);
+}
+
+void TcpLayer::poll(Instant now) {
+  now_ = now;
+  // Bounded work per pass, as a receive burst is bounded.
+  for (size_t budget = 4096; budget > 0 && !timers_.empty(); --budget) {
+    auto first = timers_.begin();
+    if (first->first > now.us) break;
+    uint32_t idx = first->second;
+    timers_.erase(first);
+    Tcb& t = *slots_[idx].tcb;
+    t.scheduled = Instant::never();
+    tcp_timers(*this, t);
+    reschedule(t);
+  }
+  flush();
+}
+
+// ---- Opens
+
+std::optional<ListenerHandle> TcpLayer::listen(uint32_t ip, uint16_t port, unsigned backlog) {
+  uint32_t existing;
+  if (Listener* l = find_listener(ip, port, &existing); l && l->ip == ip) return std::nullopt;
+  uint32_t idx = static_cast<uint32_t>(listeners_.size());
+  for (uint32_t i = 0; i < listeners_.size(); ++i)
+    if (!listeners_[i].open) { idx = i; break; }
+  if (idx == listeners_.size()) listeners_.emplace_back();
+  Listener& l = listeners_[idx];
+  l.ip = ip;
+  l.port = port;
+  l.backlog = backlog;
+  l.open = true;
+  l.queue.clear();
+  return ListenerHandle{idx, l.generation};
+}
+
+std::optional<SocketHandle> TcpLayer::accept(ListenerHandle lh) {
+  if (lh.index >= listeners_.size()) return std::nullopt;
+  Listener& l = listeners_[lh.index];
+  if (!l.open || l.generation != lh.generation) return std::nullopt;
+  while (!l.queue.empty()) {
+    SocketHandle h = l.queue.front();
+    l.queue.pop_front();
+    Tcb* t = find(h);
+    if (!t || !t->queued_for_accept) continue;
+    t->queued_for_accept = false;
+    if (t->state == TcpState::kClosed) continue;
+    t->app_owned = true;
+    return h;
+  }
+  return std::nullopt;
+}
+
+void TcpLayer::close_listener(ListenerHandle lh) {
+  if (lh.index >= listeners_.size()) return;
+  Listener& l = listeners_[lh.index];
+  if (!l.open || l.generation != lh.generation) return;
+  l.open = false;
+  ++l.generation;
+  for (SocketHandle h : l.queue) {
+    Tcb* t = find(h);
+    if (!t || !t->queued_for_accept || t->state == TcpState::kClosed) continue;
+    send_rst(*this, *t);
+    closed(*t, CloseReason::kAborted);
+    reschedule(*t);
+  }
+  l.queue.clear();
+  flush();
+}
+
+bool TcpLayer::port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip,
+                           uint16_t remote_port) {
+  if (table_.count(FourTuple{local_ip, port, remote_ip, remote_port})) return false;
+  for (const Listener& l : listeners_)
+    if (l.open && l.port == port && (l.ip == 0 || l.ip == local_ip)) return false;
+  return true;
+}
+
+std::optional<SocketHandle> TcpLayer::connect(Instant now, uint32_t local_ip, uint32_t remote_ip,
+                                              uint16_t remote_port,
+                                              std::optional<uint16_t> local_port) {
+  now_ = now;
+  if (table_.size() >= params_.max_connections) return std::nullopt;
+  uint16_t port;
+  if (local_port) {
+    if (table_.count(FourTuple{local_ip, *local_port, remote_ip, remote_port})) return std::nullopt;
+    port = *local_port;
+  } else {
+    auto p = ports_.pick(isn_.port_hint(local_ip, remote_ip, remote_port), [&](uint16_t c) {
+      return (!port_ok_ || port_ok_(c)) && port_usable(local_ip, c, remote_ip, remote_port);
+    });
+    if (!p) {
+      counters_.port_exhaustions++;
+      return std::nullopt;
+    }
+    port = *p;
+  }
+  // RFC 9293 3.10.1 OPEN (active): ISS, <SEQ=ISS><CTL=SYN>, SYN-SENT.
+  Tcb& t = new_tcb(FourTuple{local_ip, port, remote_ip, remote_port}, TcpState::kSynSent);
+  t.app_owned = true;
+  t.rtt_timing = true;
+  t.rtt_seq = t.iss;
+  t.rtt_start = now_;
+  counters_.active_opens++;
+  send_syn(*this, t);
+  reschedule(t);
+  return SocketHandle{t.slot, t.generation};
+}
+
+}  // namespace sluice::stack::tcp

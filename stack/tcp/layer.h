@@ -1,0 +1,137 @@
+// The per-worker TCP layer (RFC 9293): the connection table, listeners, ephemeral ports, timers
+// and the application's socket operations, over the sans-I/O per-connection logic in input.cc,
+// output.cc and timers.cc.
+//
+// Nothing here reads a clock or touches DPDK: segments come in through on_segment() (parsed and
+// checksum-verified by the glue), go out through Emitter, and time arrives as `now` on
+// on_segment()/poll()/connect(). Socket operations (send, recv, close, ...) use the `now` of the
+// latest of those calls: the worker calls them within the same loop iteration.
+//
+// Lifetime: a socket's slot lives while the application holds its handle (until release()) or
+// the connection is not CLOSED yet (TIME-WAIT, orphaned FIN-WAIT, unaccepted). Frees happen at
+// the end of a call, after events were delivered, so handlers may call anything.
+#pragma once
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "stack/tcp/isn.h"
+#include "stack/tcp/ports.h"
+#include "stack/tcp/tcb.h"
+
+namespace sluice::stack::tcp {
+
+class TcpLayer final : private TcbEnv {
+ public:
+  TcpLayer(const TcpParams& params, Emitter& emitter, Events& events);
+  ~TcpLayer() override;
+  TcpLayer(const TcpLayer&) = delete;
+  TcpLayer& operator=(const TcpLayer&) = delete;
+
+  // ---- Driving it
+  // A parsed, checksum-verified segment from src_ip to dst_ip (host byte order).
+  void on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const TcpRepr& hdr,
+                  BufChain payload);
+  // Runs due timers (bounded work per call).
+  void poll(Instant now);
+  Instant next_deadline() const;
+
+  // ---- Passive open. ip 0: any of ours.
+  std::optional<ListenerHandle> listen(uint32_t ip, uint16_t port, unsigned backlog);
+  std::optional<SocketHandle> accept(ListenerHandle l);
+  // Stops listening; queued, unaccepted connections are reset.
+  void close_listener(ListenerHandle l);
+
+  // ---- Active open. nullopt: no free port, the 4-tuple is taken, or the connection limit.
+  std::optional<SocketHandle> connect(Instant now, uint32_t local_ip, uint32_t remote_ip,
+                                      uint16_t remote_port,
+                                      std::optional<uint16_t> local_port = std::nullopt);
+  // Ephemeral ports must also satisfy this (e.g. RSS maps the reply back to this worker).
+  void set_port_filter(std::function<bool(uint16_t)> port_ok) { port_ok_ = std::move(port_ok); }
+
+  // ---- Socket operations. Stale handles are ignored (0 / false / kClosed).
+  size_t send(SocketHandle h, BufChain& data);  // takes what fits; the rest stays in data
+  size_t send_space(SocketHandle h) const;
+  size_t recv(SocketHandle h, BufChain& out, size_t max = SIZE_MAX);
+  size_t readable(SocketHandle h) const;
+  bool recv_eof(SocketHandle h) const;   // FIN received and everything before it read
+  void shutdown(SocketHandle h);         // FIN after queued data (half-close)
+  void close(SocketHandle h);            // shutdown + no more reads; unread data: RST instead
+  void abort(SocketHandle h);            // RST, queued data dropped; no on_closed follows
+  void release(SocketHandle h);          // the application forgets h (closes it if still open)
+  TcpState state(SocketHandle h) const;
+  bool valid(SocketHandle h) const { return find(h) != nullptr; }
+  void set_nodelay(SocketHandle h, bool on);
+  size_t unacked_bytes(SocketHandle h) const;  // queued and not yet acknowledged
+  std::optional<FourTuple> four_tuple(SocketHandle h) const;
+
+  const TcpCounters& counters() const { return counters_; }
+  size_t connection_count() const { return table_.size(); }
+  const TcpParams& parameters() const { return params_; }
+  // Introspection for tests and the status page.
+  const Tcb* tcb(SocketHandle h) const { return find(h); }
+
+ private:
+  struct Slot {
+    std::unique_ptr<Tcb> tcb;
+    uint32_t generation = 1;
+  };
+  struct Listener {
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    unsigned backlog = 0;
+    bool open = false;
+    uint32_t generation = 1;
+    std::deque<SocketHandle> queue;
+  };
+  struct Pending {
+    EventKind kind;
+    uint32_t index;       // slot or listener
+    uint32_t generation;
+    CloseReason reason;
+  };
+
+  // TcbEnv
+  Instant now() const override { return now_; }
+  const TcpParams& params() const override { return params_; }
+  TcpCounters& mut_counters() override { return counters_; }
+  void emit(const FourTuple& t, const TcpRepr& hdr, BufChain payload) override;
+  void post(EventKind k, Tcb& tcb) override;
+  bool enqueue_accept(Tcb& tcb) override;
+  void closed(Tcb& tcb, CloseReason reason) override;
+
+  Tcb* find(SocketHandle h) const;
+  Tcb* find_app(SocketHandle h) const;  // and held by the application
+  Tcb& new_tcb(const FourTuple& t, TcpState st);
+  void listen_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h);
+  Listener* find_listener(uint32_t ip, uint16_t port, uint32_t* index);
+  void reschedule(Tcb& t);
+  void flush();   // events, then frees
+  bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
+
+  TcpParams params_;
+  Emitter& emitter_;
+  Events& events_;
+  IsnGenerator isn_;
+  PortAllocator ports_;
+  std::function<bool(uint16_t)> port_ok_;
+  TcpCounters counters_;
+  Instant now_{};
+
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<uint32_t> to_free_;
+  std::unordered_map<FourTuple, uint32_t, FourTupleHash> table_;
+  std::vector<Listener> listeners_;
+  std::set<std::pair<int64_t, uint32_t>> timers_;  // (deadline, slot)
+  std::vector<Pending> pending_;
+  bool flushing_ = false;
+  unsigned half_open_ = 0;
+};
+
+}  // namespace sluice::stack::tcp

@@ -1,0 +1,249 @@
+// See output.h for the RFCs.
+#include "stack/tcp/output.h"
+
+#include <algorithm>
+
+namespace sluice::stack::tcp {
+namespace flags = wire::tcp_flags;
+namespace {
+
+constexpr int kMaxSegmentsPerOutput = 64;  // bound one call's work (the loop drains the rest)
+
+uint32_t ts_now(const TcbEnv& env, const Tcb& t) {
+  return static_cast<uint32_t>(env.now().us / 1000) + t.ts_offset;
+}
+
+// RFC 9293 3.8.6.2.2 / RFC 7323 2.4: the window to advertise; the right edge never moves left.
+uint16_t advertise(const TcbEnv& env, Tcb& t) {
+  uint32_t maxw = t.ws_ok ? (65535u << t.rcv_wscale) : 65535u;
+  uint32_t free_space = static_cast<uint32_t>(std::min<size_t>(t.rcvbuf.free_space(), maxw));
+  int32_t cur = t.rcv_adv - t.rcv_nxt;
+  uint32_t current = cur > 0 ? static_cast<uint32_t>(cur) : 0;
+  uint32_t wnd = free_space;
+  if (wnd > current) {
+    // Receiver SWS avoidance: move the right edge only by min(RCV.BUFF / 2, MSS) or more.
+    uint32_t step = std::min<uint32_t>(t.rcvbuf.capacity() / 2, env.params().mss);
+    if (wnd - current < step) wnd = current;
+  } else {
+    wnd = current;  // never shrink
+  }
+  uint32_t raw = wnd >> t.rcv_wscale;
+  if ((raw << t.rcv_wscale) < current) ++raw;  // rounding must not shrink the edge either
+  raw = std::min<uint32_t>(raw, 65535);
+  TcpSeq edge = t.rcv_nxt + (raw << t.rcv_wscale);
+  if (edge > t.rcv_adv) t.rcv_adv = edge;
+  return static_cast<uint16_t>(raw);
+}
+
+TcpRepr base_header(const Tcb& t, TcpSeq seq, uint8_t fl) {
+  TcpRepr h;
+  h.src_port = t.tuple.local_port;
+  h.dst_port = t.tuple.remote_port;
+  h.seq = seq;
+  h.flags = fl;
+  return h;
+}
+
+// A segment of a synchronized connection: ACK, window, timestamps, SACK blocks; the ACK it
+// carries cancels any delayed ACK.
+void emit_synced(TcbEnv& env, Tcb& t, TcpSeq seq, uint8_t fl, BufChain payload) {
+  TcpRepr h = base_header(t, seq, fl | flags::kAck);
+  h.ack = t.rcv_nxt;
+  h.window = advertise(env, t);
+  // RFC 7323 3.2: once negotiated, TSopt is in every non-RST segment; TSecr echoes TS.Recent.
+  if (t.ts_ok) h.timestamps = wire::TcpTimestamps{ts_now(env, t), t.ts_recent};
+  // RFC 2018 4: SACK blocks while out-of-order data is queued.
+  if (t.sack_ok && t.rcvbuf.has_out_of_order())
+    h.sack_count = static_cast<uint8_t>(t.rcvbuf.sack_blocks(h.sack.data(), h.sack.size()));
+  t.last_ack_sent = t.rcv_nxt;
+  t.ack_now = t.ack_delayed = false;
+  t.segs_unacked = 0;
+  t.delack_at = Instant::never();
+  env.mut_counters().segments_out++;
+  env.mut_counters().bytes_out += payload.size();
+  env.emit(t.tuple, h, std::move(payload));
+}
+
+// A data/FIN segment at `seq` from the send buffer.
+void emit_data(TcbEnv& env, Tcb& t, TcpSeq seq, size_t len, bool fin) {
+  size_t off = static_cast<size_t>(seq - t.snd_una);
+  uint8_t fl = fin ? flags::kFin : 0;
+  if (len > 0 && off + len == t.sndbuf.size()) fl |= flags::kPsh;
+  emit_synced(env, t, seq, fl, len ? t.sndbuf.range(off, len) : BufChain{});
+}
+
+}  // namespace
+
+uint8_t choose_rcv_wscale(uint32_t receive_buffer) {
+  uint8_t s = 0;
+  while (s < 14 && (receive_buffer >> s) > 65535) ++s;  // RFC 7323 2.3: at most 14
+  return s;
+}
+
+void set_effective_mss(TcbEnv& env, Tcb& t) {
+  // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize - IPoptionsize, where
+  // our MMS_S is params.mss + 40 and the header grows by the timestamp option when negotiated.
+  uint32_t mss = std::min<uint32_t>(t.peer_mss, env.params().mss);
+  if (t.ts_ok) mss -= 12;
+  t.snd_mss = static_cast<uint16_t>(std::max<uint32_t>(mss, 64));
+  if (t.cc) t.cc->set_mss(t.snd_mss);
+}
+
+void arm_rto(TcbEnv& env, Tcb& t) {
+  if (t.rto_at == Instant::never()) t.rto_at = env.now() + t.rtt.rto();
+}
+
+void send_syn(TcbEnv& env, Tcb& t) {
+  const TcpParams& p = env.params();
+  bool synack = t.state == TcpState::kSynReceived;
+  TcpRepr h = base_header(t, t.iss, flags::kSyn | (synack ? flags::kAck : 0));
+  if (synack) h.ack = t.rcv_nxt;
+  // RFC 7323 2.2: the window of a SYN is never scaled.
+  h.window = static_cast<uint16_t>(std::min<uint32_t>(t.rcvbuf.free_space(), 65535));
+  t.rcv_adv = t.rcv_nxt + h.window;
+  h.mss = p.mss;  // RFC 9293 3.7.1
+  // RFC 7323 2.3 / 3.2, RFC 2018 2: offered on a SYN; on a SYN-ACK only if the SYN had them.
+  bool active = t.state == TcpState::kSynSent;
+  if (active ? p.window_scaling : t.ws_ok) h.window_scale = t.rcv_wscale;
+  if (active ? p.sack : t.sack_ok) h.sack_permitted = true;
+  if (active ? p.timestamps : t.ts_ok)
+    h.timestamps = wire::TcpTimestamps{ts_now(env, t), synack ? t.ts_recent : 0};
+  t.last_ack_sent = t.rcv_nxt;
+  t.snd_nxt = t.iss + 1;
+  t.snd_max = seq_max(t.snd_max, t.snd_nxt);
+  env.mut_counters().segments_out++;
+  env.emit(t.tuple, h, {});
+  arm_rto(env, t);
+}
+
+void send_ack(TcbEnv& env, Tcb& t) { emit_synced(env, t, t.snd_nxt, 0, {}); }
+
+void send_rst(TcbEnv& env, Tcb& t) {
+  TcpRepr h = base_header(t, t.snd_nxt, flags::kRst);
+  env.mut_counters().segments_out++;
+  env.mut_counters().resets_sent++;
+  env.emit(t.tuple, h, {});
+}
+
+void send_rst_reply(TcbEnv& env, const FourTuple& t, const TcpRepr& seg, uint32_t seg_len) {
+  TcpRepr h;
+  h.src_port = t.local_port;
+  h.dst_port = t.remote_port;
+  if (seg.ack_set()) {
+    h.seq = seg.ack;                       // <SEQ=SEG.ACK><CTL=RST>
+    h.flags = flags::kRst;
+  } else {
+    h.seq = TcpSeq(0);                     // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+    h.ack = seg.seq + seg_len;
+    h.flags = flags::kRst | flags::kAck;
+  }
+  env.mut_counters().segments_out++;
+  env.mut_counters().resets_sent++;
+  env.emit(t, h, {});
+}
+
+void tcp_output(TcbEnv& env, Tcb& t) {
+  switch (t.state) {
+    case TcpState::kEstablished: case TcpState::kFinWait1: case TcpState::kCloseWait:
+    case TcpState::kClosing: case TcpState::kLastAck:
+      break;
+    case TcpState::kFinWait2: case TcpState::kTimeWait: case TcpState::kSynReceived:
+      if (t.ack_now) send_ack(env, t);
+      return;
+    default:
+      return;
+  }
+  bool sent = false;
+  const size_t queued = t.sndbuf.size();
+  for (int i = 0; i < kMaxSegmentsPerOutput; ++i) {
+    size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
+    size_t avail = off < queued ? queued - off : 0;
+    uint32_t wnd = std::min(t.snd_wnd, t.cc->cwnd());
+    int32_t usable_s = (t.snd_una + wnd) - t.snd_nxt;
+    size_t usable = usable_s > 0 ? static_cast<size_t>(usable_s) : 0;
+    size_t len = std::min({avail, usable, size_t(t.snd_mss)});
+    bool fin = t.fin_queued && off + len == queued && off <= queued &&
+               (!t.fin_sent || t.snd_nxt + static_cast<uint32_t>(len) == t.fin_seq);
+    if (len == 0 && !fin) break;
+    if (len > 0 && len < t.snd_mss && !fin) {
+      if (len < avail) {
+        // RFC 9293 3.8.6.2.1 sender SWS avoidance: a window-limited short segment only if it is
+        // at least half the largest window the peer offered (the persist timer overrides).
+        if (len < t.max_snd_wnd / 2) break;
+      } else if (!t.nodelay && t.snd_max != t.snd_una) {
+        break;  // RFC 9293 3.7.4 Nagle: hold a short segment while data is unacknowledged
+      }
+    }
+    TcpSeq seq = t.snd_nxt;
+    bool retransmission = seq < t.snd_max;
+    emit_data(env, t, seq, len, fin);
+    if (retransmission) {
+      env.mut_counters().retransmitted_segments++;
+      t.rtt_timing = false;  // Karn
+    } else if (!t.rtt_timing && !t.ts_ok && len > 0) {
+      t.rtt_timing = true;   // RFC 6298 3: time one segment per RTT when there are no timestamps
+      t.rtt_seq = seq;
+      t.rtt_start = env.now();
+    }
+    t.snd_nxt = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
+    t.snd_max = seq_max(t.snd_max, t.snd_nxt);
+    if (fin && !t.fin_sent) { t.fin_sent = true; t.fin_seq = seq + static_cast<uint32_t>(len); }
+    arm_rto(env, t);
+    t.persist_at = Instant::never();
+    sent = true;
+  }
+  if (!sent && t.ack_now) send_ack(env, t);
+  // RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK: the persist timer
+  // probes the window (and overrides sender SWS avoidance).
+  size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
+  bool waiting = off < queued;
+  if (waiting && t.snd_max == t.snd_una && t.rto_at == Instant::never() &&
+      t.persist_at == Instant::never()) {
+    Duration d = t.rtt.rto();
+    for (unsigned i = 0; i < t.persist_backoff && d < env.params().persist_max; ++i) d = d * 2;
+    t.persist_at = env.now() + std::min(d, env.params().persist_max);
+  }
+}
+
+void retransmit_first(TcbEnv& env, Tcb& t) {
+  size_t queued = t.sndbuf.size();
+  size_t len = std::min<size_t>(queued, t.snd_mss);
+  bool fin = t.fin_sent && t.snd_una + static_cast<uint32_t>(len) == t.fin_seq;
+  if (len == 0 && !fin) return;
+  emit_data(env, t, t.snd_una, len, fin);
+  env.mut_counters().retransmitted_segments++;
+  t.rtt_timing = false;  // Karn
+  TcpSeq end = t.snd_una + static_cast<uint32_t>(len) + (fin ? 1 : 0);
+  if (t.snd_nxt < end) t.snd_nxt = end;
+}
+
+void send_probe(TcbEnv& env, Tcb& t) {
+  size_t queued = t.sndbuf.size();
+  size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
+  if (off >= queued) return;
+  int32_t usable_s = (t.snd_una + t.snd_wnd) - t.snd_nxt;
+  size_t len = std::min<size_t>({queued - off, size_t(t.snd_mss),
+                                 size_t(std::max<int32_t>(usable_s, 1))});
+  TcpSeq seq = t.snd_nxt;
+  emit_data(env, t, seq, len, false);
+  env.mut_counters().persist_probes++;
+  t.snd_nxt = seq + static_cast<uint32_t>(len);
+  t.snd_max = seq_max(t.snd_max, t.snd_nxt);
+}
+
+void send_keepalive(TcbEnv& env, Tcb& t) {
+  env.mut_counters().keepalive_probes++;
+  emit_synced(env, t, t.snd_una - 1, 0, {});
+}
+
+bool window_update_due(const TcbEnv& env, const Tcb& t) {
+  if (!synchronized(t.state) || t.state == TcpState::kTimeWait || t.fin_received) return false;
+  uint32_t maxw = t.ws_ok ? (65535u << t.rcv_wscale) : 65535u;
+  uint32_t free_space = static_cast<uint32_t>(std::min<size_t>(t.rcvbuf.free_space(), maxw));
+  int32_t cur = t.rcv_adv - t.rcv_nxt;
+  uint32_t current = cur > 0 ? static_cast<uint32_t>(cur) : 0;
+  uint32_t step = std::min<uint32_t>(t.rcvbuf.capacity() / 2, env.params().mss);
+  return free_space > current && free_space - current >= step;
+}
+
+}  // namespace sluice::stack::tcp

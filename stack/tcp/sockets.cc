@@ -1,0 +1,166 @@
+// The application's side of a connection: RFC 9293 3.10.2 SEND, 3.10.3 RECEIVE, 3.10.4 CLOSE,
+// 3.10.5 ABORT, 3.10.6 STATUS, plus the window update after a read (3.8.6.2.2).
+#include "stack/tcp/layer.h"
+#include "stack/tcp/output.h"
+
+namespace sluice::stack::tcp {
+namespace {
+
+bool can_queue_data(const Tcb& t) {
+  // RFC 9293 3.10.2: SEND is queued in SYN-SENT / SYN-RECEIVED, sent in ESTABLISHED and
+  // CLOSE-WAIT; after a CLOSE it is an error.
+  switch (t.state) {
+    case TcpState::kSynSent: case TcpState::kSynReceived: case TcpState::kEstablished:
+    case TcpState::kCloseWait:
+      return !t.fin_queued;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+size_t TcpLayer::send(SocketHandle h, BufChain& data) {
+  Tcb* t = find_app(h);
+  if (!t || !can_queue_data(*t) || data.empty()) return 0;
+  size_t offered = data.size();
+  size_t n = t->sndbuf.push(data);
+  if (n < offered) t->want_writable = true;
+  tcp_output(*this, *t);
+  reschedule(*t);
+  flush();
+  return n;
+}
+
+size_t TcpLayer::send_space(SocketHandle h) const {
+  const Tcb* t = find_app(h);
+  return t && can_queue_data(*t) ? t->sndbuf.space() : 0;
+}
+
+size_t TcpLayer::recv(SocketHandle h, BufChain& out, size_t max) {
+  Tcb* t = find_app(h);
+  if (!t || t->app_closed) return 0;
+  size_t n = t->rcvbuf.read(out, max);
+  // RFC 9293 3.8.6.2.2: announce the window when it grew by min(RCV.BUFF / 2, MSS) or more.
+  if (n > 0 && window_update_due(*this, *t)) {
+    send_ack(*this, *t);
+    reschedule(*t);
+  }
+  return n;
+}
+
+size_t TcpLayer::readable(SocketHandle h) const {
+  const Tcb* t = find_app(h);
+  return t ? t->rcvbuf.readable() : 0;
+}
+
+bool TcpLayer::recv_eof(SocketHandle h) const {
+  const Tcb* t = find_app(h);
+  if (!t) return true;
+  return t->rcvbuf.readable() == 0 && (t->fin_received || t->state == TcpState::kClosed);
+}
+
+void TcpLayer::shutdown(SocketHandle h) {
+  Tcb* t = find_app(h);
+  if (!t || t->fin_queued) return;
+  // RFC 9293 3.10.4 CLOSE (the sending half).
+  switch (t->state) {
+    case TcpState::kSynSent:
+    case TcpState::kSynReceived:
+      t->fin_queued = true;  // carried out on entering ESTABLISHED
+      return;
+    case TcpState::kEstablished:
+      t->fin_queued = true;
+      t->state = TcpState::kFinWait1;
+      break;
+    case TcpState::kCloseWait:
+      t->fin_queued = true;
+      t->state = TcpState::kLastAck;
+      break;
+    default:
+      return;
+  }
+  tcp_output(*this, *t);
+  reschedule(*t);
+  flush();
+}
+
+void TcpLayer::close(SocketHandle h) {
+  Tcb* t = find_app(h);
+  if (!t || t->app_closed) return;
+  if (t->state == TcpState::kSynSent) {  // RFC 9293 3.10.4: "delete the TCB"
+    t->close_notified = true;
+    closed(*t, CloseReason::kClosed);
+    reschedule(*t);
+    flush();
+    return;
+  }
+  if (t->rcvbuf.readable() > 0 && synchronized(t->state) && t->state != TcpState::kTimeWait) {
+    // RFC 2525 2.17 (and Linux): closing with unread data resets the connection.
+    abort(h);
+    return;
+  }
+  t->app_closed = true;
+  if (t->state == TcpState::kFinWait2) t->state_at = now_ + params_.fin_wait2_timeout;
+  shutdown(h);
+  reschedule(*t);
+  flush();
+}
+
+void TcpLayer::abort(SocketHandle h) {
+  Tcb* t = find_app(h);
+  if (!t || t->state == TcpState::kClosed) return;
+  // RFC 9293 3.10.5 ABORT: RST in the synchronized states that still talk to the peer.
+  switch (t->state) {
+    case TcpState::kSynReceived: case TcpState::kEstablished: case TcpState::kFinWait1:
+    case TcpState::kFinWait2: case TcpState::kCloseWait:
+      send_rst(*this, *t);
+      break;
+    default:
+      break;
+  }
+  t->close_notified = true;  // the application asked for it: no on_closed
+  closed(*t, CloseReason::kAborted);
+  reschedule(*t);
+  flush();
+}
+
+void TcpLayer::release(SocketHandle h) {
+  Tcb* t = find_app(h);
+  if (!t) return;
+  if (t->state != TcpState::kClosed && !t->app_closed) close(h);
+  t = find_app(h);
+  if (!t) return;
+  t->app_owned = false;
+  if (t->state == TcpState::kClosed) to_free_.push_back(t->slot);
+  flush();
+}
+
+TcpState TcpLayer::state(SocketHandle h) const {
+  const Tcb* t = find(h);
+  return t ? t->state : TcpState::kClosed;
+}
+
+void TcpLayer::set_nodelay(SocketHandle h, bool on) {
+  Tcb* t = find_app(h);
+  if (!t) return;
+  t->nodelay = on;
+  if (on) {
+    tcp_output(*this, *t);
+    reschedule(*t);
+    flush();
+  }
+}
+
+size_t TcpLayer::unacked_bytes(SocketHandle h) const {
+  const Tcb* t = find_app(h);
+  return t ? t->sndbuf.size() : 0;
+}
+
+std::optional<FourTuple> TcpLayer::four_tuple(SocketHandle h) const {
+  const Tcb* t = find(h);
+  if (!t) return std::nullopt;
+  return t->tuple;
+}
+
+}  // namespace sluice::stack::tcp

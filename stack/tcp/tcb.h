@@ -1,0 +1,127 @@
+// The transmission control block (RFC 9293 3.3.1) and the environment the per-connection logic
+// (input.cc, output.cc, timers.cc) runs in. The logic is free functions over (TcbEnv&, Tcb&): it
+// reads `now` from the env, emits through it, and asks the layer for the few things a connection
+// cannot do alone (queue on a listener, leave the connection table, post application events).
+#pragma once
+#include <memory>
+
+#include "core/buf.h"
+#include "core/time.h"
+#include "stack/tcp/congestion.h"
+#include "stack/tcp/counters.h"
+#include "stack/tcp/params.h"
+#include "stack/tcp/recv_buffer.h"
+#include "stack/tcp/rtt.h"
+#include "stack/tcp/send_buffer.h"
+#include "stack/tcp/seq.h"
+#include "stack/tcp/types.h"
+
+namespace sluice::stack::tcp {
+
+enum class EventKind : uint8_t { kAcceptReady, kConnected, kReadable, kWritable, kClosed };
+
+struct Tcb {
+  Tcb(const TcpParams& p, const FourTuple& t)
+      : tuple(t), sndbuf(p.send_buffer), rcvbuf(p.receive_buffer, p.ooo_max_blocks),
+        rtt(p.rto_initial, p.rto_min, p.rto_max) {}
+
+  TcpState state = TcpState::kClosed;
+  FourTuple tuple;
+  uint32_t slot = 0;          // index in the layer's slab
+  uint32_t generation = 0;
+
+  // Ownership and application-side flags.
+  bool app_owned = false;     // the application holds a handle (connect() or accept())
+  bool passive = false;       // created from a listener
+  bool half_open = false;     // counted against the SYN backlog (passive SYN-RECEIVED)
+  uint32_t listener = UINT32_MAX;
+  uint32_t listener_generation = 0;
+  bool queued_for_accept = false;
+  bool app_closed = false;    // close(): no more reads; data arriving now draws a RST
+  bool close_notified = false;
+  CloseReason close_reason = CloseReason::kClosed;
+  bool want_writable = false; // send() was short: post kWritable when space opens
+
+  // Send sequence variables (RFC 9293 3.3.1) plus SND.MAX, the highest sequence sent (after an
+  // RTO rewinds SND.NXT to SND.UNA, BSD-style).
+  TcpSeq iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+  uint32_t snd_wnd = 0;       // scaled
+  uint32_t max_snd_wnd = 0;   // largest window the peer offered (RFC 9293 3.8.6.2.1)
+  bool fin_queued = false;    // the application is done sending
+  bool fin_sent = false;
+  TcpSeq fin_seq;             // the FIN's sequence number once sent
+  SendBuffer sndbuf;
+
+  // Receive sequence variables.
+  TcpSeq irs, rcv_nxt;
+  TcpSeq rcv_adv;             // right edge of the window we advertised (never moves left)
+  bool fin_received = false;
+  bool ooo_fin = false;       // a FIN was seen beyond a hole, at ooo_fin_seq
+  TcpSeq ooo_fin_seq;
+  ReceiveBuffer rcvbuf;
+
+  // Options (RFC 9293 3.7.1 MSS, RFC 7323, RFC 2018).
+  uint16_t peer_mss = 536;    // RFC 9293 3.7.1: 536 when the peer sends no MSS option
+  uint16_t snd_mss = 536;     // effective: data bytes per segment
+  uint8_t snd_wscale = 0, rcv_wscale = 0;
+  bool ws_ok = false, ts_ok = false, sack_ok = false;
+  uint32_t ts_offset = 0;
+  uint32_t ts_recent = 0;
+  TcpSeq last_ack_sent;
+  bool nodelay = true;
+
+  // RTT (RFC 6298) and Karn's algorithm.
+  RttEstimator rtt;
+  bool rtt_timing = false;
+  TcpSeq rtt_seq;
+  Instant rtt_start;
+  unsigned retransmits = 0;   // consecutive RTO expirations
+  bool syn_retransmitted = false;
+
+  // Congestion control and NewReno recovery (RFC 5681, RFC 6582).
+  std::unique_ptr<CongestionControl> cc;
+  unsigned dupacks = 0;
+  bool in_recovery = false;
+  TcpSeq recover;
+
+  // Delayed ACK (RFC 9293 3.8.6.3).
+  bool ack_now = false;
+  bool ack_delayed = false;
+  uint32_t segs_unacked = 0;
+
+  // Timers: deadlines, never() when off.
+  Instant rto_at = Instant::never();
+  Instant delack_at = Instant::never();
+  Instant persist_at = Instant::never();
+  Instant state_at = Instant::never();      // TIME-WAIT, orphaned FIN-WAIT-2
+  Instant keepalive_at = Instant::never();
+  unsigned persist_backoff = 0;
+  unsigned persist_unanswered = 0;   // probes without any ACK in between
+  unsigned keepalive_sent = 0;
+  Instant scheduled = Instant::never();     // the layer's timer index key
+
+  Instant next_deadline() const {
+    Instant d = rto_at;
+    for (Instant x : {delack_at, persist_at, state_at, keepalive_at}) if (x < d) d = x;
+    return d;
+  }
+  uint32_t flight() const { return static_cast<uint32_t>(snd_max - snd_una); }
+};
+
+class TcbEnv {
+ public:
+  virtual ~TcbEnv() = default;
+  virtual Instant now() const = 0;
+  virtual const TcpParams& params() const = 0;
+  virtual TcpCounters& mut_counters() = 0;
+  virtual void emit(const FourTuple& t, const TcpRepr& hdr, BufChain payload) = 0;
+  virtual void post(EventKind k, Tcb& tcb) = 0;
+  // A passive connection reached ESTABLISHED: queue it for accept(). False when the accept queue
+  // is full (the caller then drops the ACK, RFC 9293 leaves this to the implementation).
+  virtual bool enqueue_accept(Tcb& tcb) = 0;
+  // The connection reached CLOSED: it leaves the table; `reason` is reported to the application
+  // if it still holds the handle and was not told yet.
+  virtual void closed(Tcb& tcb, CloseReason reason) = 0;
+};
+
+}  // namespace sluice::stack::tcp
