@@ -1,0 +1,201 @@
+// The request side of a session: starting a request, routing it, error pages, building the
+// response head, and the access log. RFC 9110 15 (status codes), RFC 9112 6.3, 9.3.
+#include "http/session.h"
+
+namespace sluice::http {
+
+void HttpSession::start_request() {
+  const Request& req = parser_.request();
+  ++ctx_.counters.requests;
+  if (requests_ > 0) ++ctx_.counters.keepalive_reused;
+  ++requests_;
+  phase_ = Phase::kActive;
+  read_wait_ = ReadWait::kNone;
+  ctx_.loop.timers().cancel(read_timer_);
+  // RFC 9112 9.3, plus nginx's keepalive_requests and keepalive_timeout 0 (keep-alive off).
+  keep_alive_ = req.keep_alive && !shutting_down_ && requests_ < limits_.keepalive_requests &&
+                limits_.keepalive_timeout > Duration::zero();
+  path_ = req.path();
+  method_ = req.method;
+  body_mode_ = parser_.body_done() ? BodyMode::kNone : BodyMode::kUnclaimed;
+  vserver_ = &group_->select(req.host);
+  if (req.parsed.asterisk) {  // RFC 9110 9.3.7: "OPTIONS *" asks about the server itself
+    Response r;
+    r.add("Allow", "GET, HEAD, OPTIONS");
+    respond(std::move(r));
+    return;
+  }
+  dispatch(vserver_->match(path_));
+}
+
+// Refuses a request the parser could not accept; the connection closes after the answer.
+void HttpSession::reject(int status, BadRequest reason) {
+  ctx_.counters.count_bad(reason);
+  ++ctx_.counters.requests;
+  ++requests_;
+  phase_ = Phase::kActive;
+  read_wait_ = ReadWait::kNone;
+  ctx_.loop.timers().cancel(read_timer_);
+  keep_alive_ = false;
+  body_mode_ = BodyMode::kAbandoned;
+  method_ = Method::kGet;
+  vserver_ = &group_->select({});
+  responded_ = true;
+  begin_response(make_error_response(status, site_->server_token));
+}
+
+void HttpSession::dispatch(const RouteLocation* loc) {
+  location_ = loc;
+  if (!loc) {
+    respond_error(404);
+    return;
+  }
+  loc->handler->handle(*this);
+}
+
+void HttpSession::respond(Response r) {
+  if (responded_ || phase_ != Phase::kActive) return;
+  responded_ = true;
+  pending_ = std::move(r);
+  drive();  // inside a step this only notes that there is more to do
+}
+
+void HttpSession::respond_error(int status, HeaderList extra) {
+  if (responded_ || phase_ != Phase::kActive) return;
+  if (error_page_status_ == 0 && redirect_to_error_page(status, extra)) return;
+  if (error_page_status_ != 0) {  // the error page itself failed: the built-in page instead
+    status = error_page_status_;
+    extra = std::move(error_extra_);
+    error_page_status_ = 0;
+  }
+  Response r = make_error_response(status, site_->server_token);
+  for (auto& h : extra) r.headers.push_back(std::move(h));
+  respond(std::move(r));
+}
+
+// nginx's error_page: an internal redirect to a URI served by its own location, answered with the
+// original status. Only one level (recursive_error_pages off).
+bool HttpSession::redirect_to_error_page(int status, HeaderList& extra) {
+  if (!vserver_) return false;
+  const std::map<int, std::string>& pages =
+      location_ ? location_->error_pages : vserver_->conf->error_page;
+  auto it = pages.find(status);
+  if (it == pages.end() || it->second.empty() || it->second[0] != '/') return false;
+  error_page_status_ = status;
+  error_extra_ = std::move(extra);
+  path_ = it->second.substr(0, it->second.find('?'));
+  if (method_ != Method::kHead) method_ = Method::kGet;
+  dispatch(vserver_->match(path_));
+  return true;
+}
+
+void HttpSession::process_pending() {
+  if (!pending_) return;
+  Response r = std::move(*pending_);
+  pending_.reset();
+  begin_response(std::move(r));
+  again_ = true;
+}
+
+void HttpSession::begin_response(Response r) {
+  int status = r.status;
+  if (error_page_status_ != 0 && status == 200) {
+    status = error_page_status_;
+    for (auto& h : error_extra_) r.headers.push_back(std::move(h));
+  }
+  status_ = status;
+  response_started_ = true;
+  body_bytes_sent_ = 0;
+  ctx_.counters.count_response(status);
+  const Request& req = parser_.request();
+  // RFC 9110 10.1.1: a client that expects 100-continue and got a final answer may never send the
+  // body; we cannot tell, so the connection ends after this response. Otherwise the unread body
+  // is read and discarded to keep the connection usable.
+  if (body_mode_ == BodyMode::kUnclaimed) {
+    if (req.expect_continue && !continue_sent_) {
+      body_mode_ = BodyMode::kAbandoned;
+      keep_alive_ = false;
+    } else {
+      body_mode_ = BodyMode::kDiscard;
+    }
+  }
+  ResponseMeta meta;
+  meta.server = site_->server_token;
+  meta.date = ctx_.date.http_date();
+  bool no_content = status_has_no_body(status);  // RFC 9110 6.4.1
+  std::optional<uint64_t> length =
+      r.body ? r.body->length() : (r.declared_length ? r.declared_length : std::optional<uint64_t>(0));
+  if (no_content) {
+    r.body.reset();
+  } else if (length) {
+    meta.content_length = length;  // RFC 9110 8.6, also for HEAD (9.3.2)
+  } else if (req.minor_version >= 1) {
+    meta.chunked = true;  // RFC 9112 7.1
+  } else {
+    keep_alive_ = false;  // RFC 9112 6.3 rule 8: an HTTP/1.0 body of unknown length ends at close
+  }
+  meta.keep_alive = keep_alive_;
+  out_.append(serialize_response_head(status, r.headers, meta));
+  if (method_ == Method::kHead || no_content || !r.body) {
+    body_.reset();
+  } else if (meta.chunked) {
+    body_ = std::make_unique<ChunkedBody>(std::move(r.body));
+  } else {
+    body_ = std::move(r.body);
+  }
+  if (body_) {
+    std::weak_ptr<char> alive = alive_;
+    body_->set_ready_callback([this, alive] { if (!alive.expired()) drive(); });
+  }
+}
+
+void HttpSession::read_body(BodyReader* reader) {
+  if (phase_ != Phase::kActive || body_mode_ != BodyMode::kUnclaimed) {
+    if (phase_ == Phase::kActive && body_mode_ == BodyMode::kNone) reader->on_body_end();
+    return;
+  }
+  reader_ = reader;
+  body_mode_ = BodyMode::kReader;
+  // RFC 9110 10.1.1: the interim response goes out only when the body will really be read.
+  if (request().expect_continue && !continue_sent_ && !response_started_) {
+    out_.append(Slice::from_static("HTTP/1.1 100 Continue\r\n\r\n"));
+    continue_sent_ = true;
+    ctx_.counters.count_response(100);
+  }
+  arm_read(ReadWait::kBody, limits_.client_body_timeout);
+  drive();
+}
+
+void HttpSession::log_request() {
+  if (logged_) return;
+  logged_ = true;
+  const VirtualServer* vs = vserver_ ? vserver_ : &group_->select({});
+  if (!vs->access_log) return;
+  const Request& req = parser_.request();
+  AccessLogEntry e;
+  e.remote_addr = remote_addr_;
+  e.time_local = ctx_.date.log_time();
+  e.request_line = req.request_line.empty() ? parser_.partial_request_line() : req.request_line;
+  e.status = status_;
+  e.body_bytes_sent = body_bytes_sent_;
+  e.referer = req.header("Referer");
+  e.user_agent = req.header("User-Agent");
+  vs->access_log->write(e);
+}
+
+void HttpSession::reset_request_state() {
+  vserver_ = nullptr;
+  location_ = nullptr;
+  body_mode_ = BodyMode::kNone;
+  reader_ = nullptr;
+  continue_sent_ = responded_ = response_started_ = logged_ = false;
+  pending_.reset();
+  error_page_status_ = 0;
+  error_extra_.clear();
+  keep_alive_ = true;
+  status_ = 0;
+  body_bytes_sent_ = 0;
+  body_.reset();
+}
+
+}  // namespace sluice::http

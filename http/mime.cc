@@ -1,0 +1,106 @@
+#include "http/mime.h"
+
+#include <algorithm>
+#include <array>
+
+namespace sluice::http {
+namespace {
+
+struct MimeEntry {
+  std::string_view ext;
+  std::string_view type;
+};
+
+// Sorted by extension (checked by the unit test), looked up with binary search.
+constexpr std::array kMimeTable = std::to_array<MimeEntry>({
+    {"7z", "application/x-7z-compressed"},
+    {"aac", "audio/aac"},
+    {"atom", "application/atom+xml"},
+    {"avi", "video/x-msvideo"},
+    {"avif", "image/avif"},
+    {"bin", "application/octet-stream"},
+    {"bmp", "image/x-ms-bmp"},
+    {"css", "text/css"},
+    {"csv", "text/csv"},
+    {"doc", "application/msword"},
+    {"eot", "application/vnd.ms-fontobject"},
+    {"epub", "application/epub+zip"},
+    {"flac", "audio/flac"},
+    {"gif", "image/gif"},
+    {"gz", "application/gzip"},
+    {"htm", "text/html"},
+    {"html", "text/html"},
+    {"ico", "image/x-icon"},
+    {"jar", "application/java-archive"},
+    {"jpeg", "image/jpeg"},
+    {"jpg", "image/jpeg"},
+    {"js", "application/javascript"},
+    {"json", "application/json"},
+    {"m3u8", "application/vnd.apple.mpegurl"},
+    {"m4a", "audio/x-m4a"},
+    {"md", "text/markdown"},
+    {"mjs", "application/javascript"},
+    {"mp3", "audio/mpeg"},
+    {"mp4", "video/mp4"},
+    {"mpeg", "video/mpeg"},
+    {"mpg", "video/mpeg"},
+    {"oga", "audio/ogg"},
+    {"ogg", "audio/ogg"},
+    {"ogv", "video/ogg"},
+    {"otf", "font/otf"},
+    {"pdf", "application/pdf"},
+    {"png", "image/png"},
+    {"rss", "application/rss+xml"},
+    {"rtf", "application/rtf"},
+    {"svg", "image/svg+xml"},
+    {"svgz", "image/svg+xml"},
+    {"tar", "application/x-tar"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
+    {"ts", "video/mp2t"},
+    {"ttf", "font/ttf"},
+    {"txt", "text/plain"},
+    {"wasm", "application/wasm"},
+    {"wav", "audio/wav"},
+    {"webm", "video/webm"},
+    {"webmanifest", "application/manifest+json"},
+    {"webp", "image/webp"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"xhtml", "application/xhtml+xml"},
+    {"xml", "text/xml"},
+    {"zip", "application/zip"},
+});
+
+constexpr size_t kMaxExt = 16;
+
+}  // namespace
+
+std::string_view mime_type_for_extension(std::string_view ext) {
+  if (ext.empty() || ext.size() > kMaxExt) return kDefaultMimeType;
+  char lower[kMaxExt];
+  for (size_t i = 0; i < ext.size(); ++i) {
+    char c = ext[i];
+    lower[i] = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+  }
+  std::string_view key(lower, ext.size());
+  auto it = std::lower_bound(kMimeTable.begin(), kMimeTable.end(), key,
+                             [](const MimeEntry& e, std::string_view k) { return e.ext < k; });
+  if (it != kMimeTable.end() && it->ext == key) return it->type;
+  return kDefaultMimeType;
+}
+
+std::string_view mime_type_for_path(std::string_view path) {
+  size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return kDefaultMimeType;  // ".bashrc": no extension
+  return mime_type_for_extension(name.substr(dot + 1));
+}
+
+bool mime_table_is_sorted() {
+  return std::is_sorted(kMimeTable.begin(), kMimeTable.end(),
+                        [](const MimeEntry& a, const MimeEntry& b) { return a.ext < b.ext; });
+}
+
+}  // namespace sluice::http

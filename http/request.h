@@ -1,0 +1,50 @@
+// The request model: what the parser produces and handlers read. Field names and values are views
+// into the session's header buffer and stay valid until the next request on the connection.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/path.h"
+
+namespace sluice::http {
+
+// RFC 9110 9.3 plus PATCH (RFC 5789). Anything else is 501 (RFC 9110 9.1).
+enum class Method : uint8_t { kGet, kHead, kPost, kPut, kDelete, kConnect, kOptions, kTrace, kPatch };
+std::optional<Method> method_from_token(std::string_view token);
+const char* to_string(Method m);
+
+struct Header {
+  std::string_view name;
+  std::string_view value;  // without leading/trailing whitespace
+};
+
+bool iequals(std::string_view a, std::string_view b);
+// RFC 9110 5.6.2: tchar.
+bool is_tchar(unsigned char c);
+// True if the comma-separated list `value` holds `token` (case-insensitive), e.g. Connection.
+bool list_has_token(std::string_view value, std::string_view token);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string_view request_line;  // "GET / HTTP/1.1", for logs
+  std::string_view target;        // raw request-target
+  RequestTarget parsed;           // decoded path, query, absolute-form authority
+  int minor_version = 1;          // HTTP/1.<minor>
+  std::vector<Header> headers;
+  std::string host;               // lowercased, port and trailing dot removed
+  bool keep_alive = true;         // RFC 9112 9.3, from the request alone
+  bool chunked = false;
+  std::optional<uint64_t> content_length;
+  bool expect_continue = false;
+
+  const std::string& path() const { return parsed.path; }
+  // The first field with this name (case-insensitive), or an empty view.
+  std::string_view header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+  bool has_body() const { return chunked || (content_length && *content_length > 0); }
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,134 @@
+// One HTTP/1.1 connection: reads and parses requests, dispatches them to the location's handler,
+// writes responses pulled from their BodySource, and enforces the timeouts (RFC 9112 9: persistence,
+// pipelining, closing). It is the transport::ConnectionHandler for its connection and owns it.
+//
+// Life cycle: the owner (HttpServer) creates it on accept; when the connection ends the session
+// calls owner.session_closed(this), and the owner destroys it at the end of the loop iteration
+// (EventLoop::defer_delete) - never inside one of its own callbacks.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/buf.h"
+#include "core/timer.h"
+#include "http/handler.h"
+#include "http/parser.h"
+#include "http/router.h"
+#include "http/site.h"
+#include "transport/transport.h"
+
+namespace sluice::http {
+
+class HttpSession;
+
+class SessionOwner {
+ public:
+  virtual ~SessionOwner() = default;
+  virtual void session_closed(HttpSession* s) = 0;
+};
+
+class HttpSession final : public transport::ConnectionHandler, private Exchange {
+ public:
+  HttpSession(WorkerContext& ctx, SessionOwner& owner, std::unique_ptr<transport::Connection> conn,
+              std::shared_ptr<const Site> site, const ServerGroup* group);
+  ~HttpSession() override;
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Begins reading (call once, after construction).
+  void start();
+  // Graceful shutdown: an idle connection closes now; one with a request in flight finishes it and
+  // then closes.
+  void begin_shutdown();
+  bool idle() const;
+  bool closed() const { return phase_ == Phase::kClosed; }
+  unsigned requests_served() const { return requests_; }
+
+  // transport::ConnectionHandler
+  void on_readable(transport::Connection&) override { drive(); }
+  void on_writable(transport::Connection&) override { drive(); }
+  void on_closed(transport::Connection&, transport::CloseReason) override;
+
+ private:
+  enum class Phase { kHead, kActive, kLinger, kClosed };
+  enum class BodyMode { kNone, kUnclaimed, kReader, kDiscard, kAbandoned };
+  enum class ReadWait { kNone, kIdle, kHeader, kBody, kLinger };
+
+  // The driver: runs steps until nothing more can be done now.
+  void drive();
+  void step();
+  void step_head();
+  void step_active();
+  void step_linger();
+  size_t fill_input();
+  void read_body();
+  bool write_out();
+  void finish_request();
+  void start_linger();
+  void close_now(bool abort = false);
+  void arm_read(ReadWait kind, Duration after);
+  void on_read_timeout();
+  void on_send_timeout();
+
+  // Requests and responses (exchange.cc).
+  void start_request();
+  void reject(int status, BadRequest reason);
+  void dispatch(const RouteLocation* loc);
+  void process_pending();
+  bool redirect_to_error_page(int status, HeaderList& extra);
+  void begin_response(Response r);
+  void log_request();
+  void reset_request_state();
+
+  // Exchange
+  const Request& request() const override { return parser_.request(); }
+  const std::string& path() const override { return path_; }
+  Method method() const override { return method_; }
+  bool is_error_page() const override { return error_page_status_ != 0; }
+  const DateCache& date() const override { return ctx_.date; }
+  Instant now() const override { return ctx_.loop.now(); }
+  std::string_view server_token() const override { return site_->server_token; }
+  void respond(Response r) override;
+  void respond_error(int status, HeaderList extra = {}) override;
+  void read_body(BodyReader* reader) override;
+
+  WorkerContext& ctx_;
+  SessionOwner& owner_;
+  std::unique_ptr<transport::Connection> conn_;
+  std::shared_ptr<const Site> site_;
+  const ServerGroup* group_;
+  const conf::HttpLimits& limits_;
+  RequestParser parser_;
+  std::string remote_addr_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>(0);  // for deferred work
+
+  Phase phase_ = Phase::kHead;
+  bool driving_ = false, again_ = false, notified_ = false, shutting_down_ = false;
+  BufChain in_, out_;
+  Timer read_timer_, write_timer_;
+  ReadWait read_wait_ = ReadWait::kNone;
+  Instant linger_deadline_{};
+  unsigned requests_ = 0;
+
+  // The request in flight.
+  const VirtualServer* vserver_ = nullptr;
+  const RouteLocation* location_ = nullptr;
+  std::string path_;
+  Method method_ = Method::kGet;
+  BodyMode body_mode_ = BodyMode::kNone;
+  BodyReader* reader_ = nullptr;
+  bool continue_sent_ = false;
+  bool responded_ = false;           // the handler (or the session) gave a response
+  std::optional<Response> pending_;  // given but not yet begun
+  int error_page_status_ = 0;        // serving error_page for this status
+  HeaderList error_extra_;           // fields of the error being served by error_page
+  bool keep_alive_ = true;
+  bool response_started_ = false;
+  bool logged_ = false;
+  int status_ = 0;
+  uint64_t body_bytes_sent_ = 0;
+  std::unique_ptr<BodySource> body_;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,13 @@
+#include "modules/modules.h"
+
+#include "modules/static/static_handler.h"
+
+namespace sluice::modules {
+
+http::ModuleRegistry builtin_modules() {
+  http::ModuleRegistry r;
+  r.add(std::make_unique<StaticModule>());
+  return r;
+}
+
+}  // namespace sluice::modules
