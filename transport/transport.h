@@ -117,6 +117,9 @@ class Transport {
   virtual Instant next_deadline() const { return Instant::never(); }
   // Wakes a poll() blocked in another thread (control messages to the worker).
   virtual void wake() {}
+  // True when no closed connection still has data to deliver or a close handshake to finish,
+  // so the worker may exit without cutting a response short (graceful stop).
+  virtual bool idle() const { return true; }
 };
 
 }  // namespace sluice::transport
