@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "http/server.h"
+#include "modules/modules.h"
 
 namespace sluice::server {
 
@@ -97,7 +98,7 @@ bool Worker::setup(std::string* err) {
   s.transport = backend_.make_transport(id_, s.loop, s.log, err);
   if (!s.transport) return false;
   transport_.store(s.transport.get());
-  s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_);
+  s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, modules::builtin_modules());
   s.http->update_date(wall_clock_seconds());
   if (!s.http->start(config_, err)) return false;
   s.log.log(LogLevel::kInfo, "worker %u serving on the %s transport", id_, s.transport->name());
@@ -145,7 +146,8 @@ void Worker::serve() {
     s.http->update_date(wall_clock_seconds());
     while (auto cmd = mailbox_.pop()) handle(*cmd);
     if (s.stop_now) break;
-    if (s.graceful && (s.http->active_connections() == 0 || now >= s.deadline)) break;
+    // Graceful stop: every request answered, and the transport has delivered what it was given.
+    if (s.graceful && ((s.http->active_connections() == 0 && s.transport->idle()) || now >= s.deadline)) break;
 
     Duration wait = Duration::zero();
     if (!busy && !s.loop.has_deferred()) {

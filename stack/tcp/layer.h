@@ -72,6 +72,9 @@ class TcpLayer final : private TcbEnv {
 
   const TcpCounters& counters() const { return counters_; }
   size_t connection_count() const { return table_.size(); }
+  // Connections still moving data or finishing a close handshake (not TIME-WAIT or CLOSED):
+  // a graceful stop waits for these to reach zero. O(connections).
+  size_t busy_connection_count() const;
   const TcpParams& parameters() const { return params_; }
   // Introspection for tests and the status page.
   const Tcb* tcb(SocketHandle h) const { return find(h); }

@@ -163,4 +163,13 @@ std::optional<FourTuple> TcpLayer::four_tuple(SocketHandle h) const {
   return t->tuple;
 }
 
+size_t TcpLayer::busy_connection_count() const {
+  size_t n = 0;
+  for (const auto& [tuple, slot] : table_) {
+    TcpState st = slots_[slot].tcb->state;
+    if (st != TcpState::kTimeWait && st != TcpState::kClosed) ++n;
+  }
+  return n;
+}
+
 }  // namespace sluice::stack::tcp

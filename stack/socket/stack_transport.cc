@@ -1,0 +1,208 @@
+#include "stack/socket/stack_transport.h"
+
+#include <unistd.h>
+
+#include "stack/socket/stack_connection.h"
+#include "stack/wire/ethernet.h"
+
+namespace sluice::stack {
+namespace {
+
+constexpr uint16_t kRxBurst = 32;
+constexpr uint16_t kEtherTypeArp = 0x0806;
+
+bool is_arp(const rte_mbuf* m) {
+  if (m->data_len < 14) return false;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  return uint16_t(p[12] << 8 | p[13]) == kEtherTypeArp;
+}
+
+}  // namespace
+
+StackTransport::StackTransport(EventLoop& loop, const StackOptions& opts)
+    : loop_(loop),
+      opts_(opts),
+      tx_(opts.port_id, opts.queue),
+      netif_(opts.netif, tx_),
+      glue_(netif_, opts.netif.pool),
+      tcp_(opts.tcp, glue_, *this) {
+  glue_.set_layer(&tcp_);
+  netif_.set_handler(6, &glue_);
+}
+
+StackTransport::~StackTransport() {
+  netif_.set_handler(6, nullptr);
+  tx_.flush();
+}
+
+transport::Address StackTransport::address_of(uint32_t ip, uint16_t port) const {
+  return transport::Address::ipv4(ip, port);
+}
+
+std::unique_ptr<transport::Listener> StackTransport::listen(const transport::Address& addr,
+                                                            const transport::ListenOptions& opts,
+                                                            transport::AcceptHandler& handler, std::string* err) {
+  if (addr.family != transport::Address::Family::kIpv4) {
+    *err = "the userspace stack speaks IPv4 only: cannot listen on " + addr.to_string();
+    return nullptr;
+  }
+  uint32_t ip = addr.is_any() ? 0 : addr.ipv4_host();
+  if (ip != 0 && ip != netif_.address()) {
+    *err = "cannot listen on " + addr.to_string() + ": not this interface's address";
+    return nullptr;
+  }
+  auto lh = tcp_.listen(ip, addr.port, unsigned(opts.backlog));
+  if (!lh) {
+    *err = "cannot listen on " + addr.to_string() + ": already listening";
+    return nullptr;
+  }
+  if (listeners_.size() <= lh->index) listeners_.resize(lh->index + 1, nullptr);
+  auto l = std::make_unique<StackListener>(*this, *lh, addr, handler);
+  listeners_[lh->index] = l.get();
+  return l;
+}
+
+std::unique_ptr<transport::Connection> StackTransport::connect(const transport::Address& remote,
+                                                               transport::ConnectionHandler& handler,
+                                                               std::string* err) {
+  if (remote.family != transport::Address::Family::kIpv4) {
+    *err = "the userspace stack speaks IPv4 only";
+    return nullptr;
+  }
+  auto h = tcp_.connect(loop_.now(), netif_.address(), remote.ipv4_host(), remote.port);
+  if (!h) {
+    *err = "no local port or connection slot for " + remote.to_string();
+    return nullptr;
+  }
+  auto t = tcp_.four_tuple(*h);
+  return std::make_unique<StackConnection>(*this, *h, address_of(t->local_ip, t->local_port), remote, &handler);
+}
+
+void StackTransport::track(StackConnection* c) {
+  uint32_t i = c->handle().index;
+  if (conns_.size() <= i) conns_.resize(i + 1, nullptr);
+  conns_[i] = c;
+}
+
+void StackTransport::untrack(StackConnection* c) {
+  uint32_t i = c->handle().index;
+  if (i < conns_.size() && conns_[i] == c) conns_[i] = nullptr;
+}
+
+StackConnection* StackTransport::lookup(tcp::SocketHandle h) const {
+  if (h.index >= conns_.size() || conns_[h.index] == nullptr) return nullptr;
+  StackConnection* c = conns_[h.index];
+  return c->handle() == h ? c : nullptr;
+}
+
+void StackTransport::on_accept_ready(tcp::ListenerHandle lh) {
+  if (lh.index >= listeners_.size() || listeners_[lh.index] == nullptr) return;
+  StackListener* l = listeners_[lh.index];
+  while (auto h = tcp_.accept(lh)) {
+    auto t = tcp_.four_tuple(*h);
+    auto conn = std::make_unique<StackConnection>(*this, *h, address_of(t->local_ip, t->local_port),
+                                                  address_of(t->remote_ip, t->remote_port), nullptr);
+    StackConnection* raw = conn.get();
+    l->acceptor().on_accept(std::move(conn));
+    // Data (or a FIN) may have arrived with the handshake: tell the new owner now.
+    if (lookup(*h) == raw && (tcp_.readable(*h) > 0 || tcp_.recv_eof(*h))) raw->deliver_readable();
+    if (listeners_.size() <= lh.index || listeners_[lh.index] != l) break;  // closed from the callback
+  }
+}
+
+void StackTransport::on_connected(tcp::SocketHandle h) {
+  if (auto* c = lookup(h)) c->deliver_connected();
+  if (auto* c = lookup(h)) c->deliver_writable();
+}
+void StackTransport::on_readable(tcp::SocketHandle h) {
+  if (auto* c = lookup(h)) c->deliver_readable();
+}
+void StackTransport::on_writable(tcp::SocketHandle h) {
+  if (auto* c = lookup(h)) c->deliver_writable();
+}
+void StackTransport::on_closed(tcp::SocketHandle h, transport::CloseReason reason) {
+  if (auto* c = lookup(h)) c->deliver_closed(reason);
+}
+
+void StackTransport::share_arp(rte_mbuf* m) {
+  for (size_t w = 0; w < opts_.arp_rings.size(); ++w) {
+    if (w == opts_.queue) continue;
+    rte_mbuf* copy = rte_pktmbuf_copy(m, opts_.netif.pool, 0, UINT32_MAX);
+    if (copy == nullptr || rte_ring_enqueue(opts_.arp_rings[w], copy) != 0) {
+      if (copy) rte_pktmbuf_free(copy);
+      ++arp_share_drops_;
+      continue;
+    }
+    ++arp_shared_;
+  }
+}
+
+void StackTransport::receive_shared_arp(Instant now) {
+  if (opts_.arp_rings.empty()) return;
+  void* frames[kRxBurst];
+  unsigned n = rte_ring_dequeue_burst(opts_.arp_rings[opts_.queue], frames, kRxBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i) netif_.receive(now, Packet(static_cast<rte_mbuf*>(frames[i])));
+}
+
+void StackTransport::receive_burst(Instant now) {
+  rte_mbuf* frames[kRxBurst];
+  uint16_t n = rte_eth_rx_burst(opts_.port_id, opts_.queue, frames, kRxBurst);
+  for (uint16_t i = 0; i < n; ++i) {
+    if (!opts_.arp_rings.empty() && is_arp(frames[i])) share_arp(frames[i]);
+    netif_.receive(now, Packet(frames[i]));
+  }
+  if (n == 0 && opts_.idle_sleep_us > 0 && tx_.pending() == 0) usleep(opts_.idle_sleep_us);
+}
+
+void StackTransport::poll(Duration) {
+  Instant now = loop_.now();
+  glue_.set_now(now);
+  if (!started_) {
+    started_ = true;
+    netif_.start(now);
+  }
+  receive_shared_arp(now);
+  receive_burst(now);
+  now = loop_.update_time();
+  glue_.set_now(now);
+  tcp_.poll(now);
+  netif_.poll(now);
+  tx_.flush();
+}
+
+Instant StackTransport::next_deadline() const { return std::min(tcp_.next_deadline(), netif_.next_deadline()); }
+
+bool StackTransport::idle() const { return tcp_.busy_connection_count() == 0; }
+
+std::string StackTransport::stats() const {
+  std::string out;
+  auto add = [&out](const char* name, uint64_t v) {
+    if (v == 0) return;
+    if (!out.empty()) out += ' ';
+    out += name;
+    out += '=';
+    out += std::to_string(v);
+  };
+  const auto& t = tcp_.counters();
+  // The headline numbers first, always printed.
+  out = "conn_passive=" + std::to_string(t.passive_opens) + " conn_active=" + std::to_string(t.active_opens) +
+        " conn_closed=" + std::to_string(t.closed);
+  add("tcp.resets_received", t.resets_received);
+  add("tcp.resets_sent", t.resets_sent);
+  add("tcp.retransmitted_segments", t.retransmitted_segments);
+  add("tcp.fast_retransmits", t.fast_retransmits);
+  add("tcp.timeouts", t.timeouts);
+  add("tcp.segments_in", t.segments_in);
+  add("tcp.segments_out", t.segments_out);
+  add("tcp.no_socket_rsts", t.no_socket_rsts);
+  add("tcp.syn_drops", t.syn_drops);
+  add("tcp.accept_queue_drops", t.accept_queue_drops);
+  netif_.for_each_counter(add);
+  glue_.counters().for_each([&](const char* n, uint64_t v) { add((std::string("tcp.") + n).c_str(), v); });
+  add("tx.dropped", tx_.counters().dropped);
+  add("arp.shared", arp_shared_);
+  add("arp.share_drops", arp_share_drops_);
+  return out;
+}
+
+}  // namespace sluice::stack

@@ -1,0 +1,86 @@
+// The userspace stack as a transport::Transport: one per worker, over that worker's RX/TX queue
+// pair and mempool. poll() receives a burst, runs it through the interface (ARP, IPv4, ICMP) and
+// TCP, runs the stack's timers, delivers events to the application, and transmits a burst; it
+// never blocks (an idle pass may sleep idle_sleep_us to spare a shared core).
+//
+// ARP is per worker, but a reply lands on whichever queue the NIC picks: every ARP frame a worker
+// receives is also copied to its siblings through their rte_rings, so each cache learns.
+#pragma once
+#include <rte_ring.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/loop.h"
+#include "stack/dpdk/port.h"
+#include "stack/netif/net_interface.h"
+#include "stack/socket/tcp_glue.h"
+#include "stack/tcp/layer.h"
+#include "transport/transport.h"
+
+namespace sluice::stack {
+
+struct StackOptions {
+  NetInterfaceConfig netif;           // netif.pool is the worker's mempool
+  tcp::TcpParams tcp;
+  uint16_t port_id = 0;
+  uint16_t queue = 0;                 // the worker's RX/TX queue pair
+  uint32_t idle_sleep_us = 0;
+  std::vector<rte_ring*> arp_rings;   // one per worker, indexed by queue; empty with one worker
+};
+
+class StackConnection;
+class StackListener;
+
+class StackTransport final : public transport::Transport, private tcp::Events {
+ public:
+  StackTransport(EventLoop& loop, const StackOptions& opts);
+  ~StackTransport() override;
+
+  const char* name() const override { return "dpdk"; }
+  std::unique_ptr<transport::Listener> listen(const transport::Address& addr, const transport::ListenOptions& opts,
+                                              transport::AcceptHandler& handler, std::string* err) override;
+  std::unique_ptr<transport::Connection> connect(const transport::Address& remote,
+                                                 transport::ConnectionHandler& handler, std::string* err) override;
+  void poll(Duration max_wait) override;
+  Instant next_deadline() const override;
+  bool idle() const override;
+
+  // Every counter as "name=value" pairs, for the exit report and the status page.
+  std::string stats() const;
+  NetInterface& netif() { return netif_; }
+  tcp::TcpLayer& tcp() { return tcp_; }
+
+ private:
+  friend class StackConnection;
+  friend class StackListener;
+
+  // tcp::Events
+  void on_accept_ready(tcp::ListenerHandle l) override;
+  void on_connected(tcp::SocketHandle h) override;
+  void on_readable(tcp::SocketHandle h) override;
+  void on_writable(tcp::SocketHandle h) override;
+  void on_closed(tcp::SocketHandle h, transport::CloseReason reason) override;
+
+  StackConnection* lookup(tcp::SocketHandle h) const;
+  void track(StackConnection* c);
+  void untrack(StackConnection* c);
+  void receive_burst(Instant now);
+  void receive_shared_arp(Instant now);
+  void share_arp(rte_mbuf* m);
+  transport::Address address_of(uint32_t ip, uint16_t port) const;
+
+  EventLoop& loop_;
+  StackOptions opts_;
+  TxQueue tx_;
+  NetInterface netif_;
+  TcpGlue glue_;
+  tcp::TcpLayer tcp_;
+  bool started_ = false;
+  std::vector<StackConnection*> conns_;   // by socket slot index
+  std::vector<StackListener*> listeners_; // by listener index
+  uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
+};
+
+}  // namespace sluice::stack
