@@ -167,4 +167,24 @@ LoadResult load_file(const std::string& path) {
   return load_text(text, path, absolute.parent_path().string(), absolute.string());
 }
 
+std::optional<std::string> pid_file_path(const std::string& path, std::string* err) {
+  std::string text;
+  if (std::string error = read_file(path, text); !error.empty()) {
+    *err = path + ": " + error;
+    return std::nullopt;
+  }
+  std::string pid_file = ProcessConfig{}.pid_file;
+  try {
+    toml::table root = toml::parse(text, std::string_view(path));
+    if (auto v = root["process"]["pid_file"].value<std::string>()) pid_file = *v;
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    *err = path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+           ": TOML syntax error: " + std::string(e.description());
+    return std::nullopt;
+  }
+  std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();
+  return detail::resolve_path(absolute.parent_path().string(), pid_file);
+}
+
 }  // namespace sluice::conf

@@ -10,6 +10,7 @@
 // out absolute, resolved against the directory of the file. Nothing outside conf/ sees TOML.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,11 @@ struct LoadResult {
 // Reads, parses and validates the file. Config::path is the file's absolute path; messages name the
 // file as `path` was given.
 LoadResult load_file(const std::string& path);
+
+// Only [process] pid_file (default included, made absolute), read leniently: for `sluice -s`,
+// which must reach a running master even while the file on disk has errors of other kinds.
+// nullopt with `err` when the file cannot be read or is not TOML at all.
+std::optional<std::string> pid_file_path(const std::string& path, std::string* err);
 
 // Parses and validates `toml`. Messages name `path_for_messages`; relative paths resolve against
 // `base_dir` (made absolute against the working directory if it is relative), which becomes

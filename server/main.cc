@@ -28,13 +28,13 @@ int test_config(const std::string& path) {
 }
 
 int send_signal(const Options& o) {
-  auto result = sluice::conf::load_file(o.config_path);
-  if (!result.ok()) {
-    for (const auto& e : result.errors) fprintf(stderr, "%s\n", e.to_string().c_str());
+  std::string err;
+  auto pid_file = sluice::conf::pid_file_path(o.config_path, &err);
+  if (!pid_file) {
+    fprintf(stderr, "sluice: %s\n", err.c_str());
     return 1;
   }
-  std::string err;
-  pid_t pid = sluice::server::read_pid_file(result.config->process.pid_file, &err);
+  pid_t pid = sluice::server::read_pid_file(*pid_file, &err);
   if (pid < 0) {
     fprintf(stderr, "sluice: %s\n", err.c_str());
     return 1;

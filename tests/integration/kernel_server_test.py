@@ -38,7 +38,9 @@ site = Site()
 site.file("www/index.html", "<h1>hello from sluice</h1>\n")
 site.file("www/a.txt", "alpha\n")
 site.file("www2/index.html", "<h1>reloaded</h1>\n")
+site.file("www2/a.txt", "alpha\n")
 big = site.random_file("www/big.bin", 30 * 1024 * 1024)
+os.link(big, os.path.join(site.dir, "www2/big.bin"))
 site.write_conf(CONF.format(port=PORT, root="www"))
 server = None
 
