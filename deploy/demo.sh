@@ -59,7 +59,7 @@ error_log = "logs/error.log"
 backend = "dpdk"
 
 [dpdk]
-eal_args = ["--no-huge", "--no-shconf", "--no-pci", "-m", "512", "--vdev=net_af_packet0,iface=sdemo-s", "--log-level=warning"]
+eal_args = ["--no-huge", "--no-shconf", "--no-pci", "-m", "512", "--vdev=net_af_packet0,iface=sdemo-s", "--log-level=warning", "--no-telemetry"]
 address = "198.18.0.2/24"
 gateway = "198.18.0.1"
 idle_sleep_us = 50

@@ -74,7 +74,7 @@ class Topology:
 
 def dpdk_conf(topo, root, workers=1, port=80, extra=""):
     eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", str(256 + 256 * workers), topo.vdev(),
-           "--log-level=warning"]
+           "--log-level=warning", "--no-telemetry"]
     eal_toml = ", ".join(f'"{a}"' for a in eal)
     return f"""
 [process]
