@@ -53,7 +53,8 @@ class DpdkBackend final : public Backend {
     if (!port_) return false;
     log.log(LogLevel::kNotice, "dpdk port %u: %s; %s", unsigned(port_->id()), port_->description().c_str(),
             port_->link_status().c_str());
-    if (workers > 1 && !make_arp_rings(workers, err)) return false;
+    if (workers > 1 && !make_peer_rings(workers, err)) return false;
+    if (workers > 1 && port_->rss()) read_rss(log);
     isn_key_ = random_isn_key();
     return true;
   }
@@ -77,7 +78,9 @@ class DpdkBackend final : public Backend {
     o.port_id = port_->id();
     o.queue = uint16_t(worker);
     o.idle_sleep_us = d.idle_sleep_us;
-    o.arp_rings = arp_rings_;
+    o.peer_rings = peer_rings_;
+    o.steering = stack::Steering(uint16_t(cfg_->process.workers), uint16_t(worker), o.tcp.ephemeral_lo, o.tcp.ephemeral_hi);
+    if (!rss_reta_.empty()) o.steering.set_rss(rss_key_, rss_reta_);
     return std::make_unique<stack::StackTransport>(loop, o);
   }
 
@@ -89,26 +92,51 @@ class DpdkBackend final : public Backend {
 
   void shutdown() override {
     port_.reset();
-    for (rte_ring* r : arp_rings_) {
+    for (rte_ring* r : peer_rings_) {
       void* m;
       while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
       rte_ring_free(r);
     }
-    arp_rings_.clear();
+    peer_rings_.clear();
     if (eal_) rte_eal_cleanup();
     eal_ = false;
   }
 
  private:
-  bool make_arp_rings(unsigned workers, std::string* err) {
+  // RSS steering needs the key and redirection table the NIC really uses; without them the
+  // workers fall back to port partitioning with ring forwarding (always correct, just slower).
+  void read_rss(Logger& log) {
+    uint8_t key[64] = {};
+    rte_eth_rss_conf conf{};
+    conf.rss_key = key;
+    conf.rss_key_len = sizeof key;
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port_->id(), &info) != 0 || info.reta_size == 0 ||
+        rte_eth_dev_rss_hash_conf_get(port_->id(), &conf) != 0) {
+      log.log(LogLevel::kNotice, "dpdk: RSS table not readable; active opens use port partitioning");
+      return;
+    }
+    std::vector<rte_eth_rss_reta_entry64> groups((info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+    for (auto& g : groups) g.mask = ~0ull;
+    if (rte_eth_dev_rss_reta_query(port_->id(), groups.data(), info.reta_size) != 0) {
+      log.log(LogLevel::kNotice, "dpdk: RSS redirection table not readable; active opens use port partitioning");
+      return;
+    }
+    rss_key_.assign(key, key + conf.rss_key_len);
+    rss_reta_.resize(info.reta_size);
+    for (uint16_t i = 0; i < info.reta_size; ++i)
+      rss_reta_[i] = groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+  }
+
+  bool make_peer_rings(unsigned workers, std::string* err) {
     for (unsigned w = 0; w < workers; ++w) {
-      std::string name = "sluice_arp_" + std::to_string(w);
-      rte_ring* r = rte_ring_create(name.c_str(), 256, int(rte_socket_id()), RING_F_SC_DEQ);
+      std::string name = "sluice_peer_" + std::to_string(w);
+      rte_ring* r = rte_ring_create(name.c_str(), 1024, int(rte_socket_id()), RING_F_SC_DEQ);
       if (!r) {
         *err = "rte_ring_create(" + name + "): " + rte_strerror(rte_errno);
         return false;
       }
-      arp_rings_.push_back(r);
+      peer_rings_.push_back(r);
     }
     return true;
   }
@@ -116,7 +144,9 @@ class DpdkBackend final : public Backend {
   const conf::Config* cfg_ = nullptr;
   bool eal_ = false;
   std::unique_ptr<stack::Port> port_;
-  std::vector<rte_ring*> arp_rings_;
+  std::vector<rte_ring*> peer_rings_;
+  std::vector<uint8_t> rss_key_;
+  std::vector<uint16_t> rss_reta_;
   std::array<uint64_t, 2> isn_key_{};
 };
 

@@ -11,10 +11,22 @@ namespace {
 constexpr uint16_t kRxBurst = 32;
 constexpr uint16_t kEtherTypeArp = 0x0806;
 
-bool is_arp(const rte_mbuf* m) {
-  if (m->data_len < 14) return false;
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr size_t kEthHeader = 14;
+
+uint16_t ether_type(const rte_mbuf* m) {
+  if (m->data_len < kEthHeader) return 0;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  return uint16_t(p[12] << 8 | p[13]) == kEtherTypeArp;
+  return uint16_t(p[12] << 8 | p[13]);
+}
+
+// The TCP destination port of an IPv4/TCP frame; 0 for anything else (the interface will judge it).
+uint16_t tcp_dst_port(const rte_mbuf* m) {
+  if (ether_type(m) != kEtherTypeIpv4 || m->data_len < kEthHeader + 20) return 0;
+  const uint8_t* ip = rte_pktmbuf_mtod(m, const uint8_t*) + kEthHeader;
+  size_t ihl = size_t(ip[0] & 0x0f) * 4;
+  if (ip[9] != 6 || ihl < 20 || m->data_len < kEthHeader + ihl + 4) return 0;
+  return uint16_t(ip[ihl + 2] << 8 | ip[ihl + 3]);
 }
 
 }  // namespace
@@ -56,6 +68,7 @@ std::unique_ptr<transport::Listener> StackTransport::listen(const transport::Add
     *err = "cannot listen on " + addr.to_string() + ": already listening";
     return nullptr;
   }
+  listening_ports_.push_back(addr.port);
   if (listeners_.size() <= lh->index) listeners_.resize(lh->index + 1, nullptr);
   auto l = std::make_unique<StackListener>(*this, *lh, addr, handler);
   listeners_[lh->index] = l.get();
@@ -69,7 +82,13 @@ std::unique_ptr<transport::Connection> StackTransport::connect(const transport::
     *err = "the userspace stack speaks IPv4 only";
     return nullptr;
   }
-  auto h = tcp_.connect(loop_.now(), netif_.address(), remote.ipv4_host(), remote.port);
+  const uint32_t local = netif_.address(), remote_ip = remote.ipv4_host();
+  const uint16_t remote_port = remote.port;
+  // Only a local port whose replies come back to this worker (steering.h).
+  tcp_.set_port_filter([this, local, remote_ip, remote_port](uint16_t p) {
+    return opts_.steering.port_ok(local, remote_ip, remote_port, p);
+  });
+  auto h = tcp_.connect(loop_.now(), local, remote_ip, remote_port);
   if (!h) {
     *err = "no local port or connection slot for " + remote.to_string();
     return nullptr;
@@ -125,10 +144,10 @@ void StackTransport::on_closed(tcp::SocketHandle h, transport::CloseReason reaso
 }
 
 void StackTransport::share_arp(rte_mbuf* m) {
-  for (size_t w = 0; w < opts_.arp_rings.size(); ++w) {
+  for (size_t w = 0; w < opts_.peer_rings.size(); ++w) {
     if (w == opts_.queue) continue;
     rte_mbuf* copy = rte_pktmbuf_copy(m, opts_.netif.pool, 0, UINT32_MAX);
-    if (copy == nullptr || rte_ring_enqueue(opts_.arp_rings[w], copy) != 0) {
+    if (copy == nullptr || rte_ring_enqueue(opts_.peer_rings[w], copy) != 0) {
       if (copy) rte_pktmbuf_free(copy);
       ++arp_share_drops_;
       continue;
@@ -137,10 +156,27 @@ void StackTransport::share_arp(rte_mbuf* m) {
   }
 }
 
-void StackTransport::receive_shared_arp(Instant now) {
-  if (opts_.arp_rings.empty()) return;
+bool StackTransport::forward_to_owner(rte_mbuf* m) {
+  uint16_t port = tcp_dst_port(m);
+  if (port == 0) return false;
+  for (uint16_t l : listening_ports_)
+    if (l == port) return false;
+  uint16_t owner = opts_.steering.owner_of(port);
+  if (owner == opts_.queue || owner >= opts_.peer_rings.size()) return false;
+  // The frame moves to its owner: ownership of the mbuf goes with it.
+  if (rte_ring_enqueue(opts_.peer_rings[owner], m) != 0) {
+    rte_pktmbuf_free(m);
+    ++steer_drops_;
+  } else {
+    ++steered_out_;
+  }
+  return true;
+}
+
+void StackTransport::receive_from_peers(Instant now) {
+  if (opts_.peer_rings.empty()) return;
   void* frames[kRxBurst];
-  unsigned n = rte_ring_dequeue_burst(opts_.arp_rings[opts_.queue], frames, kRxBurst, nullptr);
+  unsigned n = rte_ring_dequeue_burst(opts_.peer_rings[opts_.queue], frames, kRxBurst, nullptr);
   for (unsigned i = 0; i < n; ++i) netif_.receive(now, Packet(static_cast<rte_mbuf*>(frames[i])));
 }
 
@@ -148,7 +184,10 @@ void StackTransport::receive_burst(Instant now) {
   rte_mbuf* frames[kRxBurst];
   uint16_t n = rte_eth_rx_burst(opts_.port_id, opts_.queue, frames, kRxBurst);
   for (uint16_t i = 0; i < n; ++i) {
-    if (!opts_.arp_rings.empty() && is_arp(frames[i])) share_arp(frames[i]);
+    if (!opts_.peer_rings.empty()) {
+      if (ether_type(frames[i]) == kEtherTypeArp) share_arp(frames[i]);
+      else if (forward_to_owner(frames[i])) continue;
+    }
     netif_.receive(now, Packet(frames[i]));
   }
   if (n == 0 && opts_.idle_sleep_us > 0 && tx_.pending() == 0) usleep(opts_.idle_sleep_us);
@@ -161,7 +200,7 @@ void StackTransport::poll(Duration) {
     started_ = true;
     netif_.start(now);
   }
-  receive_shared_arp(now);
+  receive_from_peers(now);
   receive_burst(now);
   now = loop_.update_time();
   glue_.set_now(now);
@@ -202,6 +241,8 @@ std::string StackTransport::stats() const {
   add("tx.dropped", tx_.counters().dropped);
   add("arp.shared", arp_shared_);
   add("arp.share_drops", arp_share_drops_);
+  add("steer.forwarded", steered_out_);
+  add("steer.drops", steer_drops_);
   return out;
 }
 

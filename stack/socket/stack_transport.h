@@ -3,8 +3,10 @@
 // TCP, runs the stack's timers, delivers events to the application, and transmits a burst; it
 // never blocks (an idle pass may sleep idle_sleep_us to spare a shared core).
 //
-// ARP is per worker, but a reply lands on whichever queue the NIC picks: every ARP frame a worker
-// receives is also copied to its siblings through their rte_rings, so each cache learns.
+// Workers exchange frames only through rte_rings (one per worker, many producers):
+// - ARP is per worker, but a reply lands on whichever queue the NIC picks: every ARP frame a
+//   worker receives is also copied to its siblings, so each cache learns.
+// - A segment for another worker's active open (see steering.h) is handed to that worker.
 #pragma once
 #include <rte_ring.h>
 
@@ -15,6 +17,7 @@
 #include "core/loop.h"
 #include "stack/dpdk/port.h"
 #include "stack/netif/net_interface.h"
+#include "stack/socket/steering.h"
 #include "stack/socket/tcp_glue.h"
 #include "stack/tcp/layer.h"
 #include "transport/transport.h"
@@ -27,7 +30,8 @@ struct StackOptions {
   uint16_t port_id = 0;
   uint16_t queue = 0;                 // the worker's RX/TX queue pair
   uint32_t idle_sleep_us = 0;
-  std::vector<rte_ring*> arp_rings;   // one per worker, indexed by queue; empty with one worker
+  std::vector<rte_ring*> peer_rings;  // one per worker, indexed by queue; empty with one worker
+  Steering steering;                  // which worker owns a flow we opened
 };
 
 class StackConnection;
@@ -67,8 +71,10 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   void track(StackConnection* c);
   void untrack(StackConnection* c);
   void receive_burst(Instant now);
-  void receive_shared_arp(Instant now);
+  void receive_from_peers(Instant now);
   void share_arp(rte_mbuf* m);
+  // True when the frame belongs to another worker and was handed over (or dropped, counted).
+  bool forward_to_owner(rte_mbuf* m);
   transport::Address address_of(uint32_t ip, uint16_t port) const;
 
   EventLoop& loop_;
@@ -80,7 +86,9 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   bool started_ = false;
   std::vector<StackConnection*> conns_;   // by socket slot index
   std::vector<StackListener*> listeners_; // by listener index
+  std::vector<uint16_t> listening_ports_;
   uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
+  uint64_t steered_out_ = 0, steer_drops_ = 0;
 };
 
 }  // namespace sluice::stack
