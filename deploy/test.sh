@@ -8,3 +8,5 @@ jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j1 "$@"
+# Every libFuzzer target, with ASan and UBSan, for a bounded time each.
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} ./deploy/fuzz.sh
