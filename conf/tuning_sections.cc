@@ -36,6 +36,7 @@ void load_tcp(TableReader& r, TcpConfig& out) {
   r.read_bool("nodelay", out.nodelay);
   r.read_int("backlog", out.backlog, 1, 65535);
   r.read_int("syn_backlog", out.syn_backlog, 1, 1 << 20);
+  r.read_bool("syn_cookies", out.syn_cookies);  // RFC 4987 3.6
   r.read_int("max_connections", out.max_connections, 1, 1 << 24);
   r.read_duration("rto_initial", out.rto_initial, ms(10), sec(60));
   r.read_duration("rto_min", out.rto_min, ms(1), sec(10));
@@ -48,6 +49,8 @@ void load_tcp(TableReader& r, TcpConfig& out) {
   r.read_choice("congestion", out.congestion,
                 {{"cubic", CongestionControl::kCubic}, {"newreno", CongestionControl::kNewReno}});
   r.read_duration("keepalive", out.keepalive, sec(1), sec(86400));
+  // At least a few windows' worth, at most what a worker could sensibly hold.
+  r.read_size("out_of_order_memory", out.out_of_order_memory, 64 * kKiB, 64 * kGiB);
   if (r.diag().count() == errors_before) check_rto_order(r, out);
 }
 

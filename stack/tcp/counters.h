@@ -35,6 +35,16 @@ struct TcpCounters {
   uint64_t delayed_acks = 0;        // ACKs sent by the delayed-ACK timer
   uint64_t time_wait_reuses = 0;    // RFC 6191
   uint64_t port_exhaustions = 0;
+  uint64_t sack_recoveries = 0;     // RFC 6675 recovery episodes (fast_retransmits counts all)
+  uint64_t lost_retransmits = 0;    // retransmissions found lost in SACK recovery (resent)
+  uint64_t dsacks_received = 0;     // RFC 2883 duplicate reports from the peer
+  uint64_t spurious_undos = 0;      // reductions undone (RFC 3522 / RFC 3708 detection)
+  uint64_t idle_restarts = 0;       // RFC 5681 4.1 cwnd restarts after idle
+  uint64_t syn_cookies_sent = 0;    // RFC 4987 3.6 SYN-ACKs without state
+  uint64_t syn_cookies_accepted = 0;
+  uint64_t syn_cookies_rejected = 0;  // ACKs to a listener whose cookie did not validate
+  uint64_t ooo_memory_drops = 0;    // out-of-order segments dropped by the per-worker bound
+  uint64_t pmtu_updates = 0;        // RFC 1191 MSS reductions from ICMP fragmentation-needed
 };
 
 }  // namespace sluice::stack::tcp

@@ -1,11 +1,12 @@
 // RFC 9293 3.10.7.4 (SYN-RECEIVED onward), with RFC 5961 (challenge ACKs), RFC 7323 (timestamps, PAWS),
-// RFC 6298 (RTT samples), RFC 5681 / RFC 6582 (duplicate ACKs, NewReno recovery),
-// RFC 1122 4.2.3.2 and RFC 5681 4.2 (delayed and immediate ACKs).
+// RFC 6298 (RTT samples), RFC 1122 4.2.3.2 and RFC 5681 4.2 (delayed and immediate ACKs). The
+// ACK's effect on the sender (duplicate ACKs, SACK, recovery) is in recovery.cc.
 #include "stack/tcp/input.h"
 
 #include <algorithm>
 
 #include "stack/tcp/output.h"
+#include "stack/tcp/recovery.h"
 
 namespace sluice::stack::tcp {
 namespace {
@@ -118,63 +119,6 @@ bool establish_passive(TcbEnv& env, Tcb& t, const Seg& s) {
   return true;
 }
 
-// New data acknowledged (SND.UNA < SEG.ACK =< SND.NXT).
-void on_new_ack(TcbEnv& env, Tcb& t, const Seg& s) {
-  uint32_t acked = static_cast<uint32_t>(s.h.ack - t.snd_una);
-  uint32_t data_acked = acked;
-  if (t.snd_una == t.iss) --data_acked;                                // our SYN
-  if (t.fin_sent && s.h.ack == t.fin_seq + 1 && t.snd_una <= t.fin_seq) --data_acked;  // our FIN
-  t.sndbuf.ack(std::min<size_t>(data_acked, t.sndbuf.size()));
-  take_rtt_sample(env, t, s.h);
-  t.retransmits = 0;
-  t.persist_backoff = 0;
-  uint32_t flight_before = t.flight();
-  t.snd_una = s.h.ack;
-  if (t.snd_nxt < t.snd_una) t.snd_nxt = t.snd_una;
-  if (t.in_recovery) {
-    if (s.h.ack >= t.recover) {
-      // RFC 6582 3.2 (3) full acknowledgment: leave fast recovery.
-      t.in_recovery = false;
-      t.cc->on_recovery_exit(t.flight());
-    } else {
-      // RFC 6582 3.2 (3) partial acknowledgment: retransmit the next unacknowledged segment.
-      t.cc->on_partial_ack(acked);
-      retransmit_first(env, t);
-      t.rto_at = Instant::never();
-    }
-  } else {
-    t.cc->on_ack(env.now(), acked, flight_before);
-  }
-  t.dupacks = 0;
-  // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
-  t.rto_at = Instant::never();
-  if (t.snd_una != t.snd_max) arm_rto(env, t);
-  if (t.want_writable && t.sndbuf.space() > 0 && !t.fin_queued) {
-    t.want_writable = false;
-    env.post(EventKind::kWritable, t);
-  }
-}
-
-// RFC 5681 2 "duplicate acknowledgment" and 3.2 fast retransmit; RFC 6582 3.2 (1)-(4).
-void on_possible_dupack(TcbEnv& env, Tcb& t, const Seg& s) {
-  bool dup = s.h.ack == t.snd_una && s.data.empty() && !s.syn && !s.fin && t.flight() > 0 &&
-             (uint32_t(s.h.window) << t.snd_wscale) == t.snd_wnd && t.snd_wnd != 0 &&
-             t.persist_at == Instant::never();
-  if (!dup) return;
-  ++t.dupacks;
-  if (!t.in_recovery && t.dupacks == 3) {
-    // RFC 6582 3.2 (2): enter recovery unless this loss belongs to the previous recovery.
-    if (t.snd_una <= t.recover) return;
-    t.in_recovery = true;
-    t.recover = t.snd_max;
-    t.cc->on_loss(env.now(), t.flight());
-    env.mut_counters().fast_retransmits++;
-    retransmit_first(env, t);
-  } else if (t.in_recovery && t.dupacks > 3) {
-    t.cc->on_recovery_dupack();
-  }
-}
-
 // RFC 9293 3.10.7.4 fifth: the ACK field. False when the segment is dropped here.
 bool on_ack(TcbEnv& env, Tcb& t, Seg& s) {
   if (t.state == TcpState::kSynReceived && !establish_passive(env, t, s)) return false;
@@ -189,8 +133,7 @@ bool on_ack(TcbEnv& env, Tcb& t, Seg& s) {
     return false;
   }
   t.persist_unanswered = 0;
-  if (ack > t.snd_una) on_new_ack(env, t, s);
-  else on_possible_dupack(env, t, s);
+  process_ack(env, t, s.h, s.len());  // recovery.cc
   if (t.state == TcpState::kClosed) return false;
   // Window update: SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK).
   if (t.snd_wl1 < s.seq || (t.snd_wl1 == s.seq && t.snd_wl2 <= ack)) {
@@ -242,9 +185,11 @@ bool on_text(TcbEnv& env, Tcb& t, Seg& s) {
   uint32_t n = static_cast<uint32_t>(s.data.size());
   if (s.seq == t.rcv_nxt) {
     bool filled_hole = t.rcvbuf.has_out_of_order();
+    size_t ooo_before = filled_hole ? t.rcvbuf.out_of_order_bytes() : 0;
     t.rcvbuf.push(std::move(s.data));
     t.rcv_nxt = t.rcv_nxt + n;
     t.rcvbuf.drain(t.rcv_nxt);
+    if (filled_hole) env.ooo_changed(int64_t(t.rcvbuf.out_of_order_bytes()) - int64_t(ooo_before));
     env.mut_counters().bytes_in += n;
     // RFC 5681 4.2: ACK at once when a segment fills (part of) a hole.
     if (filled_hole) t.ack_now = true;
@@ -260,10 +205,18 @@ bool on_text(TcbEnv& env, Tcb& t, Seg& s) {
     // Beyond RCV.NXT: hold it (RFC 9293 3.10.7.4), ACK at once (RFC 5681 4.2, a duplicate ACK
     // that drives the peer's fast retransmit).
     env.mut_counters().out_of_order_segments++;
+    t.ack_now = true;
+    if (!env.ooo_room(n)) {
+      // The worker's bound on out-of-order memory: drop it (the peer retransmits), as the
+      // per-connection block bound does.
+      env.mut_counters().ooo_memory_drops++;
+      return true;
+    }
+    size_t ooo_before = t.rcvbuf.out_of_order_bytes();
     auto r = t.rcvbuf.insert(t.rcv_nxt, s.seq, std::move(s.data));
+    env.ooo_changed(int64_t(t.rcvbuf.out_of_order_bytes()) - int64_t(ooo_before));
     if (r.dropped) env.mut_counters().ooo_drops++;
     if (s.fin) { t.ooo_fin = true; t.ooo_fin_seq = s.seq + n; s.fin = false; }
-    t.ack_now = true;
   }
   return true;
 }

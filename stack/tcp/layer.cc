@@ -2,6 +2,8 @@
 // event delivery. Socket operations are in sockets.cc.
 #include "stack/tcp/layer.h"
 
+#include <algorithm>
+
 #include "stack/tcp/input.h"
 #include "stack/tcp/output.h"
 #include "stack/tcp/timers.h"
@@ -27,6 +29,7 @@ const char* to_string(TcpState s) {
 
 TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
     : params_(params), emitter_(emitter), events_(events), isn_(params.isn_key),
+      cookies_(params.isn_key),
       ports_(params.ephemeral_lo, params.ephemeral_hi) {}
 
 TcpLayer::~TcpLayer() = default;
@@ -70,6 +73,8 @@ void TcpLayer::closed(Tcb& t, CloseReason reason) {
   if (t.state == TcpState::kClosed) return;
   if (t.half_open) { t.half_open = false; --half_open_; }
   t.state = TcpState::kClosed;
+  ooo_bytes_ -= std::min(ooo_bytes_, t.rcvbuf.out_of_order_bytes());
+  t.rcvbuf.drop_out_of_order();
   t.rto_at = t.delack_at = t.persist_at = t.state_at = t.keepalive_at = Instant::never();
   t.sndbuf.clear();
   table_.erase(t.tuple);
@@ -116,7 +121,7 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
   t.snd_una = t.snd_nxt = t.snd_max = t.recover = t.iss;
   t.ts_offset = isn_.ts_offset(tuple);
   t.rcv_wscale = params_.window_scaling ? choose_rcv_wscale(params_.receive_buffer) : 0;
-  t.cc = make_newreno(t.snd_mss, params_.initial_cwnd_segments);
+  t.cc = make_congestion_control(params_.congestion, t.snd_mss, params_.initial_cwnd_segments);
   table_[tuple] = idx;
   return t;
 }
@@ -208,7 +213,7 @@ void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const T
   }
   uint32_t li = 0;
   if (Listener* l = find_listener(dst_ip, h.dst_port, &li)) {
-    listen_input(*l, li, tuple, h);
+    listen_input(*l, li, tuple, h, payload);
   } else if (h.rst()) {
     counters_.no_socket_drops++;  // RFC 9293 3.10.7.1: "an incoming segment containing a RST
                                   // is discarded"
@@ -222,17 +227,27 @@ void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const T
 }
 
 // RFC 9293 3.10.7.2.
-void TcpLayer::listen_input(Listener& l, uint32_t li, const FourTuple& tuple, const TcpRepr& h) {
+void TcpLayer::listen_input(Listener& l, uint32_t li, const FourTuple& tuple, const TcpRepr& h,
+                            BufChain& payload) {
   if (h.rst()) return;  // "An incoming RST segment could not be valid ... ignore it"
-  if (h.ack_set()) {    // "Any acknowledgment is bad": <SEQ=SEG.ACK><CTL=RST>
+  if (h.ack_set()) {
+    // RFC 4987 3.6: the final ACK of a handshake answered with a SYN cookie.
+    if (params_.syn_cookies && !h.syn() && cookie_input(l, li, tuple, h, payload)) return;
+    // RFC 9293 3.10.7.2: "Any acknowledgment is bad": <SEQ=SEG.ACK><CTL=RST>.
     counters_.no_socket_rsts++;
     send_rst_reply(*this, tuple, h, 0);
     return;
   }
   if (!h.syn()) return;
-  // Per-worker limits: the connection table and the half-open (SYN-RECEIVED) backlog.
-  if (table_.size() >= params_.max_connections || half_open_ >= params_.syn_backlog) {
+  // Per-worker limits: the connection table, then the half-open (SYN-RECEIVED) backlog, past
+  // which SYN cookies answer without state (RFC 4987 3.6).
+  if (table_.size() >= params_.max_connections) {
     counters_.syn_drops++;
+    return;
+  }
+  if (half_open_ >= params_.syn_backlog) {
+    if (params_.syn_cookies) send_syn_cookie(tuple, h);
+    else counters_.syn_drops++;
     return;
   }
   Tcb& t = new_tcb(tuple, TcpState::kSynReceived);

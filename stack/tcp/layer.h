@@ -22,6 +22,7 @@
 
 #include "stack/tcp/isn.h"
 #include "stack/tcp/ports.h"
+#include "stack/tcp/syncookie.h"
 #include "stack/tcp/tcb.h"
 
 namespace sluice::stack::tcp {
@@ -37,6 +38,10 @@ class TcpLayer final : private TcbEnv {
   // A parsed, checksum-verified segment from src_ip to dst_ip (host byte order).
   void on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const TcpRepr& hdr,
                   BufChain payload);
+  // RFC 1191: an ICMP fragmentation-needed (type 3 code 4) quoting one of our segments: the
+  // 4-tuple as we see it (local = the quoted source), its sequence number, and the next-hop MTU
+  // (0 when the router did not say). Lowers the connection's MSS (never below 536) and resends.
+  void on_icmp_frag_needed(Instant now, const FourTuple& t, uint32_t seq, uint16_t next_hop_mtu);
   // Runs due timers (bounded work per call).
   void poll(Instant now);
   Instant next_deadline() const;
@@ -72,6 +77,8 @@ class TcpLayer final : private TcbEnv {
 
   const TcpCounters& counters() const { return counters_; }
   size_t connection_count() const { return table_.size(); }
+  // Out-of-order bytes queued across this worker's connections (bounded by ooo_memory).
+  size_t out_of_order_bytes() const { return ooo_bytes_; }
   // Connections still moving data or finishing a close handshake (not TIME-WAIT or CLOSED):
   // a graceful stop waits for these to reach zero. O(connections).
   size_t busy_connection_count() const;
@@ -107,11 +114,18 @@ class TcpLayer final : private TcbEnv {
   void post(EventKind k, Tcb& tcb) override;
   bool enqueue_accept(Tcb& tcb) override;
   void closed(Tcb& tcb, CloseReason reason) override;
+  bool ooo_room(size_t n) const override { return ooo_bytes_ + n <= params_.ooo_memory; }
+  void ooo_changed(int64_t delta) override { ooo_bytes_ = size_t(int64_t(ooo_bytes_) + delta); }
 
   Tcb* find(SocketHandle h) const;
   Tcb* find_app(SocketHandle h) const;  // and held by the application
   Tcb& new_tcb(const FourTuple& t, TcpState st);
-  void listen_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h);
+  void listen_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h,
+                    BufChain& payload);
+  // SYN cookies (cookies.cc, RFC 4987 3.6).
+  void send_syn_cookie(const FourTuple& t, const TcpRepr& syn);
+  bool cookie_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h,
+                    BufChain& payload);
   Listener* find_listener(uint32_t ip, uint16_t port, uint32_t* index);
   void reschedule(Tcb& t);
   void flush();   // events, then frees
@@ -121,6 +135,8 @@ class TcpLayer final : private TcbEnv {
   Emitter& emitter_;
   Events& events_;
   IsnGenerator isn_;
+  SynCookies cookies_;
+  Instant last_cookie_at_ = Instant::never();
   PortAllocator ports_;
   std::function<bool(uint16_t)> port_ok_;
   TcpCounters counters_;
@@ -135,6 +151,7 @@ class TcpLayer final : private TcbEnv {
   std::vector<Pending> pending_;
   bool flushing_ = false;
   unsigned half_open_ = 0;
+  size_t ooo_bytes_ = 0;
 };
 
 }  // namespace sluice::stack::tcp

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "stack/tcp/recovery.h"
+
 namespace sluice::stack::tcp {
 namespace flags = wire::tcp_flags;
 namespace {
@@ -69,6 +71,7 @@ void emit_data(TcbEnv& env, Tcb& t, TcpSeq seq, size_t len, bool fin) {
   size_t off = static_cast<size_t>(seq - t.snd_una);
   uint8_t fl = fin ? flags::kFin : 0;
   if (len > 0 && off + len == t.sndbuf.size()) fl |= flags::kPsh;
+  if (len > 0) t.last_data_sent = env.now();
   emit_synced(env, t, seq, fl, len ? t.sndbuf.range(off, len) : BufChain{});
 }
 
@@ -83,7 +86,8 @@ uint8_t choose_rcv_wscale(uint32_t receive_buffer) {
 void set_effective_mss(TcbEnv& env, Tcb& t) {
   // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize - IPoptionsize, where
   // our MMS_S is params.mss + 40 and the header grows by the timestamp option when negotiated.
-  uint32_t mss = std::min<uint32_t>(t.peer_mss, env.params().mss);
+  // RFC 1191: and no more than the path MTU allows.
+  uint32_t mss = std::min<uint32_t>({t.peer_mss, env.params().mss, t.pmtu_mss});
   if (t.ts_ok) mss -= 12;
   t.snd_mss = static_cast<uint16_t>(std::max<uint32_t>(mss, 64));
   if (t.cc) t.cc->set_mss(t.snd_mss);
@@ -142,6 +146,80 @@ void send_rst_reply(TcbEnv& env, const FourTuple& t, const TcpRepr& seg, uint32_
   env.emit(t, h, {});
 }
 
+namespace {
+
+// RFC 6675 / RFC 2018 8: after a timeout SND.NXT goes back to SND.UNA; SACKed ranges are skipped
+// (the scoreboard is kept across the timeout, RFC 6675 5.1). Returns the bytes a segment at
+// SND.NXT may carry before it runs into SACKed data.
+size_t skip_sacked(Tcb& t, size_t len) {
+  if (t.scoreboard.empty() || !(t.snd_nxt < t.snd_max)) return len;
+  while (const SackScoreboard::Block* b = t.scoreboard.block_at(t.snd_nxt))
+    t.snd_nxt = seq_min(b->right, t.snd_max);
+  if (const SackScoreboard::Block* b = t.scoreboard.block_after(t.snd_nxt))
+    len = std::min<size_t>(len, static_cast<uint32_t>(b->left - t.snd_nxt));
+  return len;
+}
+
+// RFC 5681 4.1: "a TCP SHOULD set cwnd to no more than RW before beginning transmission if the
+// TCP has not sent data in an interval exceeding the retransmission timeout".
+void restart_after_idle(TcbEnv& env, Tcb& t) {
+  if (t.snd_una != t.snd_max || t.last_data_sent == Instant::never()) return;
+  if (env.now() - t.last_data_sent <= t.rtt.rto()) return;
+  if (t.sndbuf.size() == 0) return;  // nothing to send
+  env.mut_counters().idle_restarts++;
+  t.cc->on_idle_restart();
+  t.last_data_sent = env.now();
+}
+
+// RFC 3042 limited transmit: on the first two duplicate ACKs, new data up to cwnd + 2*SMSS.
+uint32_t limited_transmit_allowance(const Tcb& t) {
+  if (t.in_recovery || t.dupacks == 0 || t.dupacks >= SackScoreboard::kDupThresh) return 0;
+  if (t.snd_nxt != t.snd_max) return 0;
+  return t.dupacks * t.snd_mss;
+}
+
+}  // namespace
+
+bool send_one(TcbEnv& env, Tcb& t, uint32_t wnd) {
+  const size_t queued = t.sndbuf.size();
+  size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
+  size_t avail = off < queued ? queued - off : 0;
+  int32_t usable_s = (t.snd_una + wnd) - t.snd_nxt;
+  size_t usable = usable_s > 0 ? static_cast<size_t>(usable_s) : 0;
+  size_t len = skip_sacked(t, std::min({avail, usable, size_t(t.snd_mss)}));
+  off = static_cast<size_t>(t.snd_nxt - t.snd_una);
+  avail = off < queued ? queued - off : 0;
+  len = std::min(len, avail);
+  bool fin = t.fin_queued && off + len == queued && off <= queued &&
+             (!t.fin_sent || t.snd_nxt + static_cast<uint32_t>(len) == t.fin_seq);
+  if (len == 0 && !fin) return false;
+  if (len > 0 && len < t.snd_mss && !fin && t.snd_nxt == t.snd_max) {
+    if (len < avail) {
+      // RFC 9293 3.8.6.2.1 sender SWS avoidance: a window-limited short segment only if it is
+      // at least half the largest window the peer offered (the persist timer overrides).
+      if (len < t.max_snd_wnd / 2) return false;
+    } else if (!t.nodelay && t.snd_max != t.snd_una) {
+      return false;  // RFC 9293 3.7.4 Nagle: hold a short segment while data is unacknowledged
+    }
+  }
+  TcpSeq seq = t.snd_nxt;
+  bool retransmission = seq < t.snd_max;
+  emit_data(env, t, seq, len, fin);
+  if (retransmission) {
+    note_retransmission(env, t);
+  } else if (!t.rtt_timing && !t.ts_ok && len > 0) {
+    t.rtt_timing = true;   // RFC 6298 3: time one segment per RTT when there are no timestamps
+    t.rtt_seq = seq;
+    t.rtt_start = env.now();
+  }
+  t.snd_nxt = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
+  t.snd_max = seq_max(t.snd_max, t.snd_nxt);
+  if (fin && !t.fin_sent) { t.fin_sent = true; t.fin_seq = seq + static_cast<uint32_t>(len); }
+  arm_rto(env, t);
+  t.persist_at = Instant::never();
+  return true;
+}
+
 void tcp_output(TcbEnv& env, Tcb& t) {
   switch (t.state) {
     case TcpState::kEstablished: case TcpState::kFinWait1: case TcpState::kCloseWait:
@@ -153,48 +231,18 @@ void tcp_output(TcbEnv& env, Tcb& t) {
     default:
       return;
   }
+  restart_after_idle(env, t);
   bool sent = false;
-  const size_t queued = t.sndbuf.size();
-  for (int i = 0; i < kMaxSegmentsPerOutput; ++i) {
-    size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
-    size_t avail = off < queued ? queued - off : 0;
-    uint32_t wnd = std::min(t.snd_wnd, t.cc->cwnd());
-    int32_t usable_s = (t.snd_una + wnd) - t.snd_nxt;
-    size_t usable = usable_s > 0 ? static_cast<size_t>(usable_s) : 0;
-    size_t len = std::min({avail, usable, size_t(t.snd_mss)});
-    bool fin = t.fin_queued && off + len == queued && off <= queued &&
-               (!t.fin_sent || t.snd_nxt + static_cast<uint32_t>(len) == t.fin_seq);
-    if (len == 0 && !fin) break;
-    if (len > 0 && len < t.snd_mss && !fin) {
-      if (len < avail) {
-        // RFC 9293 3.8.6.2.1 sender SWS avoidance: a window-limited short segment only if it is
-        // at least half the largest window the peer offered (the persist timer overrides).
-        if (len < t.max_snd_wnd / 2) break;
-      } else if (!t.nodelay && t.snd_max != t.snd_una) {
-        break;  // RFC 9293 3.7.4 Nagle: hold a short segment while data is unacknowledged
-      }
-    }
-    TcpSeq seq = t.snd_nxt;
-    bool retransmission = seq < t.snd_max;
-    emit_data(env, t, seq, len, fin);
-    if (retransmission) {
-      env.mut_counters().retransmitted_segments++;
-      t.rtt_timing = false;  // Karn
-    } else if (!t.rtt_timing && !t.ts_ok && len > 0) {
-      t.rtt_timing = true;   // RFC 6298 3: time one segment per RTT when there are no timestamps
-      t.rtt_seq = seq;
-      t.rtt_start = env.now();
-    }
-    t.snd_nxt = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
-    t.snd_max = seq_max(t.snd_max, t.snd_nxt);
-    if (fin && !t.fin_sent) { t.fin_sent = true; t.fin_seq = seq + static_cast<uint32_t>(len); }
-    arm_rto(env, t);
-    t.persist_at = Instant::never();
-    sent = true;
+  if (t.in_recovery && t.sack_ok) {
+    sent = recovery_output(env, t);  // RFC 6675 5 (C): pipe-limited
+  } else {
+    uint32_t wnd = std::min(t.snd_wnd, t.cc->cwnd() + limited_transmit_allowance(t));
+    for (int i = 0; i < kMaxSegmentsPerOutput && send_one(env, t, wnd); ++i) sent = true;
   }
   if (!sent && t.ack_now) send_ack(env, t);
   // RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK: the persist timer
   // probes the window (and overrides sender SWS avoidance).
+  const size_t queued = t.sndbuf.size();
   size_t off = static_cast<size_t>(t.snd_nxt - t.snd_una);
   bool waiting = off < queued;
   if (waiting && t.snd_max == t.snd_una && t.rto_at == Instant::never() &&
@@ -205,15 +253,26 @@ void tcp_output(TcbEnv& env, Tcb& t) {
   }
 }
 
-void retransmit_first(TcbEnv& env, Tcb& t) {
-  size_t queued = t.sndbuf.size();
-  size_t len = std::min<size_t>(queued, t.snd_mss);
-  bool fin = t.fin_sent && t.snd_una + static_cast<uint32_t>(len) == t.fin_seq;
-  if (len == 0 && !fin) return;
-  emit_data(env, t, t.snd_una, len, fin);
+void note_retransmission(TcbEnv& env, Tcb& t) {
   env.mut_counters().retransmitted_segments++;
   t.rtt_timing = false;  // Karn
-  TcpSeq end = t.snd_una + static_cast<uint32_t>(len) + (fin ? 1 : 0);
+  if (t.undo_possible) ++t.undo_retrans;
+}
+
+uint32_t retransmit_range(TcbEnv& env, Tcb& t, TcpSeq seq, uint32_t max_len) {
+  size_t queued = t.sndbuf.size();
+  size_t off = static_cast<size_t>(seq - t.snd_una);
+  size_t len = off < queued ? std::min<size_t>({queued - off, max_len, t.snd_mss}) : 0;
+  bool fin = t.fin_sent && seq + static_cast<uint32_t>(len) == t.fin_seq;
+  if (len == 0 && !fin) return 0;
+  emit_data(env, t, seq, len, fin);
+  note_retransmission(env, t);
+  return static_cast<uint32_t>(len) + (fin ? 1 : 0);
+}
+
+void retransmit_first(TcbEnv& env, Tcb& t) {
+  uint32_t n = retransmit_range(env, t, t.snd_una, t.snd_mss);
+  TcpSeq end = t.snd_una + n;
   if (t.snd_nxt < end) t.snd_nxt = end;
 }
 

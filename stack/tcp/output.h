@@ -3,7 +3,9 @@
 //
 // RFCs: RFC 9293 3.7.1 (MSS), 3.7.4 (Nagle), 3.8.6 (windows, SWS avoidance, delayed ACKs),
 // 3.10.7.1 (RST replies); RFC 7323 2-3 (window scale, timestamps); RFC 2018 (SACK);
-// RFC 6298 5.1 (starting the retransmission timer).
+// RFC 6298 5.1 (starting the retransmission timer); RFC 5681 4.1 (restart after idle), RFC 3042
+// (limited transmit), RFC 6675 5.1 (SACKed ranges skipped after a timeout), RFC 1191 (path MTU
+// cap on the MSS). SACK recovery's transmissions are chosen in recovery.cc.
 #pragma once
 #include <cstdint>
 
@@ -22,8 +24,16 @@ void send_rst(TcbEnv& env, Tcb& t);
 // RFC 9293 3.10.7.1: the RST answering `seg` (of sequence length seg_len) when no connection takes
 // it. `t` is the tuple as seen by us (local = the segment's destination).
 void send_rst_reply(TcbEnv& env, const FourTuple& t, const TcpRepr& seg, uint32_t seg_len);
-// Retransmits one segment from SND.UNA (fast retransmit, NewReno partial ACK).
+// Retransmits one segment from SND.UNA (fast retransmit, NewReno partial ACK, RTO).
 void retransmit_first(TcbEnv& env, Tcb& t);
+// Retransmits at most max_len (and one SMSS) of sent data from seq, with the FIN if it is next.
+// Returns the sequence space covered (0: nothing there).
+uint32_t retransmit_range(TcbEnv& env, Tcb& t, TcpSeq seq, uint32_t max_len);
+// One segment at SND.NXT within SND.UNA + wnd (Nagle, SWS avoidance, the FIN, SACKed ranges
+// skipped after a timeout). False when nothing may be sent.
+bool send_one(TcbEnv& env, Tcb& t, uint32_t wnd);
+// Bookkeeping for every retransmitted segment: counter, Karn, the undo count.
+void note_retransmission(TcbEnv& env, Tcb& t);
 // One byte (or what the window allows) past the window: persist probe / SWS override.
 void send_probe(TcbEnv& env, Tcb& t);
 // Keepalive probe <SEQ=SND.UNA-1><ACK=RCV.NXT> (RFC 1122 4.2.3.6).

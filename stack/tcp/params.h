@@ -16,6 +16,8 @@ struct TcpParams {
   Duration delayed_ack = Duration::millis(40);
   bool nodelay = true;
   unsigned syn_backlog = 1024;        // half-open (SYN-RECEIVED) connections per worker
+  bool syn_cookies = true;            // RFC 4987 3.6 past syn_backlog (else SYNs are dropped)
+  size_t ooo_memory = 64 << 20;       // out-of-order bytes queued across the worker's connections
   unsigned max_connections = 65536;   // TCBs per worker
   Duration rto_initial = Duration::seconds(1);
   Duration rto_min = Duration::millis(200);
@@ -39,6 +41,7 @@ struct TcpParams {
   uint16_t ephemeral_hi = 60999;
   std::array<uint64_t, 2> isn_key{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};  // RFC 6528 secret
   size_t ooo_max_blocks = 64;          // out-of-order queue entries per connection
+  conf::CongestionControl congestion = conf::CongestionControl::kCubic;
 
   static TcpParams from_config(const conf::TcpConfig& c, uint16_t mtu,
                                std::array<uint64_t, 2> isn_key) {
@@ -47,6 +50,8 @@ struct TcpParams {
     p.delayed_ack = c.delayed_ack;
     p.nodelay = c.nodelay;
     p.syn_backlog = c.syn_backlog;
+    p.syn_cookies = c.syn_cookies;
+    p.ooo_memory = c.out_of_order_memory;
     p.max_connections = c.max_connections;
     p.rto_initial = c.rto_initial;
     p.rto_min = c.rto_min;
@@ -56,6 +61,7 @@ struct TcpParams {
     p.send_buffer = c.send_buffer;
     p.receive_buffer = c.receive_buffer;
     p.keepalive = c.keepalive;
+    p.congestion = c.congestion;
     p.mss = static_cast<uint16_t>(mtu > 40 + 88 ? mtu - 40 : 88);  // 20 IPv4 + 20 TCP
     p.isn_key = isn_key;
     return p;

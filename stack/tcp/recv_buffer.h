@@ -37,6 +37,7 @@ class ReceiveBuffer {
   // RFC 2018 4: up to `max` SACK blocks, the most recently changed one first.
   size_t sack_blocks(wire::TcpSackBlock* out, size_t max) const;
   void clear() { ready_.clear(); blocks_.clear(); }
+  void drop_out_of_order() { blocks_.clear(); }
 
  private:
   struct Block {

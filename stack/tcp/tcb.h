@@ -12,6 +12,7 @@
 #include "stack/tcp/params.h"
 #include "stack/tcp/recv_buffer.h"
 #include "stack/tcp/rtt.h"
+#include "stack/tcp/sack.h"
 #include "stack/tcp/send_buffer.h"
 #include "stack/tcp/seq.h"
 #include "stack/tcp/types.h"
@@ -78,11 +79,24 @@ struct Tcb {
   unsigned retransmits = 0;   // consecutive RTO expirations
   bool syn_retransmitted = false;
 
-  // Congestion control and NewReno recovery (RFC 5681, RFC 6582).
+  // Congestion control and loss recovery: RFC 6675 with SACK, RFC 6582 NewReno without
+  // (recovery.cc).
   std::unique_ptr<CongestionControl> cc;
   unsigned dupacks = 0;
   bool in_recovery = false;
-  TcpSeq recover;
+  TcpSeq recover;             // RFC 6582 "recover" / RFC 6675 RecoveryPoint
+  SackScoreboard scoreboard;
+  TcpSeq high_rxt;            // RFC 6675 HighRxt: one past the highest octet retransmitted
+  TcpSeq rxt_mark;            // SND.MAX when the latest retransmission left
+  // Spurious retransmission detection (RFC 3522 Eifel, RFC 3708 D-SACK) for an undo (RFC 4015).
+  bool undo_possible = false;
+  bool undo_rto = false;      // the episode began with a timeout
+  bool eifel_armed = false;
+  TcpSeq undo_marker;         // SND.UNA when the episode began
+  uint32_t undo_retrans = 0;  // retransmissions not yet reported duplicate by D-SACK
+  uint32_t retx_tsval = 0;    // TSval of the episode's first retransmission
+  Instant last_data_sent = Instant::never();  // RFC 5681 4.1 restart after idle
+  uint16_t pmtu_mss = UINT16_MAX;             // RFC 1191: MSS cap from the path MTU
 
   // Delayed ACK (RFC 9293 3.8.6.3).
   bool ack_now = false;
@@ -122,6 +136,10 @@ class TcbEnv {
   // The connection reached CLOSED: it leaves the table; `reason` is reported to the application
   // if it still holds the handle and was not told yet.
   virtual void closed(Tcb& tcb, CloseReason reason) = 0;
+  // The per-worker bound on out-of-order bytes across connections: may `n` more be queued, and
+  // a connection's queue grew or shrank by `delta`.
+  virtual bool ooo_room(size_t n) const = 0;
+  virtual void ooo_changed(int64_t delta) = 0;
 };
 
 }  // namespace sluice::stack::tcp

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "stack/tcp/output.h"
+#include "stack/tcp/recovery.h"
 
 namespace sluice::stack::tcp {
 namespace {
@@ -33,13 +34,9 @@ void on_rto(TcbEnv& env, Tcb& t) {
     send_syn(env, t);    // arms the timer again (RFC 6298 5.6)
     return;
   }
-  // RFC 5681 3.1 (4)-(5): ssthresh and cwnd = 1 SMSS; RFC 6582 4: leave recovery, recover is
-  // the highest sequence sent. Go back to SND.UNA and resend from there as ACKs return.
-  t.cc->on_rto(env.now(), t.flight());
-  t.in_recovery = false;
-  t.recover = t.snd_max;
-  t.dupacks = 0;
-  t.snd_nxt = t.snd_una;
+  // The window and recovery state (recovery.cc); then go back to SND.UNA and resend from there
+  // as ACKs return, skipping SACKed ranges.
+  recovery_on_rto(env, t);
   retransmit_first(env, t);  // RFC 6298 5.4 (regardless of the window: it also probes it)
   arm_rto(env, t);           // RFC 6298 5.6
 }

@@ -80,7 +80,8 @@ class Host : public Emitter, public Events {
   int writable_events = 0;
 };
 
-enum class Fate { kDeliver, kDrop, kDuplicate };
+// kReorder delivers the segment `reorder_delay` late, so later segments overtake it.
+enum class Fate { kDeliver, kDrop, kDuplicate, kReorder };
 
 // Two hosts and the wire between them.
 class Net {
@@ -93,6 +94,7 @@ class Net {
   Host a, b;
   Instant now = Instant::from_micros(1'000'000);
   Duration latency = Duration::millis(5);  // one way
+  Duration reorder_delay = Duration::millis(2);
   // Sees every segment: its index in the direction (0-based) and the direction.
   std::function<Fate(size_t index, bool from_a, const Captured&)> filter;
   std::vector<Captured> log_a, log_b;  // everything each side put on the wire
@@ -110,8 +112,9 @@ class Net {
         Fate f = filter ? filter(idx, from_a, c) : Fate::kDeliver;
         if (f == Fate::kDrop) continue;
         int copies = f == Fate::kDuplicate ? 2 : 1;
+        Duration d = f == Fate::kReorder ? latency + reorder_delay : latency;
         for (int i = 0; i < copies; ++i)
-          flight_.push_back({now + latency, !from_a, c.tuple, c.hdr, c.payload});
+          flight_.push_back({now + d, !from_a, c.tuple, c.hdr, c.payload});
       }
       h->out.clear();
     }
