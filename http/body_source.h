@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/buf.h"
 
@@ -20,6 +21,13 @@ enum class PullResult {
   kError,    // the body cannot be completed: the connection must be closed
 };
 
+// Bytes of an open regular file: what a transport's send_file() can take instead of pull().
+struct FileRegion {
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 class BodySource {
  public:
   virtual ~BodySource() = default;
@@ -29,9 +37,11 @@ class BodySource {
   virtual std::optional<uint64_t> length() const = 0;
   // For asynchronous sources: called when a kBlocked source has data again.
   void set_ready_callback(std::function<void()> cb) { ready_ = std::move(cb); }
-  // A file-backed source can describe its remaining bytes as (fd, offset, length) so a kernel
-  // transport could use sendfile(2) instead of pull(); -1 when not file-backed.
-  virtual int file_fd() const { return -1; }
+  // A file-backed source describes the bytes it would produce next as a file region, so a kernel
+  // transport can sendfile(2) them instead of pull(); nullopt when the next bytes are not a file's.
+  virtual std::optional<FileRegion> file_region() const { return std::nullopt; }
+  // The first `n` bytes of file_region() went out without pull().
+  virtual void skip_file_bytes(uint64_t n) { (void)n; }
 
  protected:
   void notify_ready() { if (ready_) ready_(); }
@@ -40,11 +50,12 @@ class BodySource {
   std::function<void()> ready_;
 };
 
-// A body held in memory (error pages, autoindex listings, small generated bodies).
+// A body held in memory (error pages, autoindex listings, cached file content).
 class MemoryBody final : public BodySource {
  public:
   explicit MemoryBody(BufChain data) : data_(std::move(data)), length_(data_.size()) {}
   static std::unique_ptr<BodySource> of(std::string_view text);
+  static std::unique_ptr<BodySource> of(Slice s);
   PullResult pull(BufChain& out, size_t max) override;
   std::optional<uint64_t> length() const override { return length_; }
 
@@ -53,26 +64,55 @@ class MemoryBody final : public BodySource {
   uint64_t length_;
 };
 
-// A byte range of an open file, read with pread(2) into fresh chunks of at most `chunk` bytes.
-// Owns the descriptor. A per-worker file cache will add a sibling source that hands out sub-slices
-// of cached content instead (zero copy).
-class FileBody final : public BodySource {
+// An open descriptor shared by the bodies that read it (the parts of a multipart response).
+class OpenFile {
  public:
-  static constexpr size_t kDefaultChunk = 64 * 1024;
-  FileBody(int fd, uint64_t offset, uint64_t length, size_t chunk = kDefaultChunk);
-  ~FileBody() override;
-  FileBody(const FileBody&) = delete;
-  FileBody& operator=(const FileBody&) = delete;
-  PullResult pull(BufChain& out, size_t max) override;
-  std::optional<uint64_t> length() const override { return length_; }
-  int file_fd() const override { return fd_; }
+  explicit OpenFile(int fd) : fd_(fd) {}
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  int fd() const { return fd_; }
 
  private:
   int fd_;
+};
+
+// A byte range of an open file, read with pread(2) into fresh chunks of at most `chunk` bytes, or
+// sent by the transport straight from the file (file_region()).
+class FileBody final : public BodySource {
+ public:
+  static constexpr size_t kDefaultChunk = 64 * 1024;
+  FileBody(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length,
+           size_t chunk = kDefaultChunk);
+  // Takes ownership of `fd`.
+  FileBody(int fd, uint64_t offset, uint64_t length, size_t chunk = kDefaultChunk);
+  PullResult pull(BufChain& out, size_t max) override;
+  std::optional<uint64_t> length() const override { return length_; }
+  std::optional<FileRegion> file_region() const override;
+  void skip_file_bytes(uint64_t n) override;
+
+ private:
+  std::shared_ptr<const OpenFile> file_;
   uint64_t offset_;
   uint64_t remaining_;
   uint64_t length_;
   size_t chunk_;
+};
+
+// Several sources one after another (the parts of multipart/byteranges). A pull stops at a part
+// boundary when the next part is a file region, so the transport may sendfile it.
+class ConcatBody final : public BodySource {
+ public:
+  explicit ConcatBody(std::vector<std::unique_ptr<BodySource>> parts);
+  PullResult pull(BufChain& out, size_t max) override;
+  std::optional<uint64_t> length() const override { return length_; }
+  std::optional<FileRegion> file_region() const override;
+  void skip_file_bytes(uint64_t n) override;
+
+ private:
+  std::vector<std::unique_ptr<BodySource>> parts_;
+  size_t current_ = 0;
+  std::optional<uint64_t> length_;
 };
 
 // Wraps a source of unknown length in chunked transfer coding (RFC 9112 7.1).

@@ -18,11 +18,17 @@ std::string_view opaque(std::string_view tag) { return is_weak(tag) ? tag.substr
 
 }  // namespace
 
-std::string make_etag(int64_t mtime, uint64_t size) {
+std::string make_etag(int64_t mtime, uint64_t size, std::string_view variant) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(mtime),
+  std::snprintf(buf, sizeof buf, "\"%llx-%llx", static_cast<unsigned long long>(mtime),
                 static_cast<unsigned long long>(size));
-  return buf;
+  std::string tag = buf;
+  if (!variant.empty()) {
+    tag += '-';
+    tag += variant;
+  }
+  tag += '"';
+  return tag;
 }
 
 bool etag_list_matches(std::string_view list, std::string_view tag, bool weak) {

@@ -9,8 +9,9 @@
 
 namespace sluice::http {
 
-// nginx-style strong ETag: "<mtime hex>-<size hex>" with the quotes.
-std::string make_etag(int64_t mtime, uint64_t size);
+// nginx-style strong ETag: "<mtime hex>-<size hex>" with the quotes; a variant (the gzip_static
+// sibling) appends "-<variant>" inside the quotes, so it never equals the plain file's tag.
+std::string make_etag(int64_t mtime, uint64_t size, std::string_view variant = {});
 
 // RFC 9110 8.8.3.2: strong (both strong and equal) or weak (opaque tags equal) comparison of
 // `tag` against each member of an If-Match / If-None-Match list; "*" matches any current tag.

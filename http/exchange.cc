@@ -89,6 +89,18 @@ bool HttpSession::redirect_to_error_page(int status, HeaderList& extra) {
   return true;
 }
 
+void HttpSession::internal_redirect(std::string path) {
+  if (responded_ || phase_ != Phase::kActive) return;
+  if (++redirects_ > kMaxInternalRedirects) {
+    SLUICE_LOG(ctx_.error_log, LogLevel::kError, "internal redirection cycle while serving \"%s\"",
+               path.c_str());
+    respond_error(500);
+    return;
+  }
+  path_ = std::move(path);
+  dispatch(vserver_->match(path_));
+}
+
 void HttpSession::process_pending() {
   if (!pending_) return;
   Response r = std::move(*pending_);
@@ -97,16 +109,19 @@ void HttpSession::process_pending() {
   again_ = true;
 }
 
+// nginx discards an unread request body before answering: a framing error in what already arrived
+// (a bad chunk) turns the answer into that error, so no keep-alive head goes out for a request
+// whose end cannot be found. False when it did.
+bool HttpSession::discard_buffered_body() {
+  BufChain junk;
+  if (parser_.parse_body(in_, junk) != ParseStatus::kError) return true;
+  ctx_.counters.count_bad(parser_.error_reason());
+  body_mode_ = BodyMode::kAbandoned;
+  keep_alive_ = false;
+  return false;
+}
+
 void HttpSession::begin_response(Response r) {
-  int status = r.status;
-  if (error_page_status_ != 0 && status == 200) {
-    status = error_page_status_;
-    for (auto& h : error_extra_) r.headers.push_back(std::move(h));
-  }
-  status_ = status;
-  response_started_ = true;
-  body_bytes_sent_ = 0;
-  ctx_.counters.count_response(status);
   const Request& req = parser_.request();
   // RFC 9110 10.1.1: a client that expects 100-continue and got a final answer may never send the
   // body; we cannot tell, so the connection ends after this response. Otherwise the unread body
@@ -119,6 +134,19 @@ void HttpSession::begin_response(Response r) {
       body_mode_ = BodyMode::kDiscard;
     }
   }
+  if (body_mode_ == BodyMode::kDiscard && !parser_.body_done() && !discard_buffered_body()) {
+    r = make_error_response(parser_.error_status(), site_->server_token);
+    error_page_status_ = 0;
+  }
+  int status = r.status;
+  if (error_page_status_ != 0 && status == 200) {
+    status = error_page_status_;
+    for (auto& h : error_extra_) r.headers.push_back(std::move(h));
+  }
+  status_ = status;
+  response_started_ = true;
+  body_bytes_sent_ = 0;
+  ctx_.counters.count_response(status);
   ResponseMeta meta;
   meta.server = site_->server_token;
   meta.date = ctx_.date.http_date();
@@ -191,6 +219,7 @@ void HttpSession::reset_request_state() {
   continue_sent_ = responded_ = response_started_ = logged_ = false;
   pending_.reset();
   error_page_status_ = 0;
+  redirects_ = 0;
   error_extra_.clear();
   keep_alive_ = true;
   status_ = 0;

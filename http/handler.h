@@ -49,6 +49,11 @@ class Exchange {
   virtual void respond_error(int status, HeaderList extra = {}) = 0;
   // Asks for the body: sends "100 Continue" first when the client expects it.
   virtual void read_body(BodyReader* reader) = 0;
+  // nginx's internal redirect (try_files' fallback URI): serves `path` (decoded, normalized, no
+  // query) from the location it matches, as the same request. More than kMaxInternalRedirects
+  // in one request is a loop: 500.
+  static constexpr int kMaxInternalRedirects = 10;
+  virtual void internal_redirect(std::string path) = 0;
 };
 
 class ContentHandler {

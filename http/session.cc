@@ -13,6 +13,7 @@ constexpr size_t kPullMax = 64 * 1024;            // the most one pull may add t
 constexpr size_t kPullMin = 4 * 1024;             // pull this much even with no space (see write_out)
 constexpr size_t kWriteBudget = 1024 * 1024;      // per pass, then yield to other connections
 constexpr size_t kLingerBudget = 1024 * 1024;
+constexpr uint64_t kSendfileMin = 32 * 1024;      // smaller file regions are pulled (see sends_file)
 }  // namespace
 
 HttpSession::HttpSession(WorkerContext& ctx, SessionOwner& owner,
@@ -168,11 +169,20 @@ void HttpSession::read_body() {
     arm_read(ReadWait::kBody, limits_.client_body_timeout);
 }
 
-// Moves queued bytes to the transport and pulls more body as the transport makes room. True when
-// everything given so far has been handed over.
+// Moves queued bytes to the transport and pulls more body as the transport makes room. The queue
+// is topped up from the body before each write, so a small response's head and body leave in one
+// write (one segment). True when everything given so far has been handed over.
 bool HttpSession::write_out() {
   size_t budget = kWriteBudget;
   while (true) {
+    if (body_ && !sends_file()) {
+      // Pull only what the transport can take. With no space at all, a small pull still goes to
+      // write(): its short write is what makes the transport report on_writable() later.
+      size_t want = std::clamp(conn_->write_space(), kPullMin, kPullMax);
+      Fill f = out_.size() < want ? fill_output(want - out_.size()) : Fill::kReady;
+      if (f == Fill::kFailed) return false;
+      if (f == Fill::kBlocked && out_.empty()) return false;  // the ready callback drives us again
+    }
     if (!out_.empty()) {
       size_t n = conn_->write(out_);
       ctx_.counters.bytes_out += n;
@@ -189,23 +199,55 @@ bool HttpSession::write_out() {
       ctx_.loop.defer([this, alive] { if (!alive.expired()) drive(); });
       return false;
     }
-    // Pull only what the transport can take. With no space at all, a small pull still goes to
-    // write(): its short write is what makes the transport report on_writable() later.
-    size_t want = std::clamp(conn_->write_space(), kPullMin, kPullMax);
-    size_t before = out_.size();
-    PullResult r = body_->pull(out_, want);
-    body_bytes_sent_ += out_.size() - before;
-    if (r == PullResult::kDone) {
+    if (sends_file() && !send_file_body(&budget)) return false;
+  }
+}
+
+// Appends up to `want` bytes of body to the output queue.
+HttpSession::Fill HttpSession::fill_output(size_t want) {
+  size_t before = out_.size();
+  PullResult r = body_->pull(out_, want);
+  body_bytes_sent_ += out_.size() - before;
+  switch (r) {
+    case PullResult::kDone:
       body_.reset();
-    } else if (r == PullResult::kError) {
+      return Fill::kReady;
+    case PullResult::kError:
       SLUICE_LOG(ctx_.error_log, LogLevel::kError, "response body failed for \"%s\" from %s",
                  std::string(request().request_line).c_str(), remote_addr_.c_str());
       close_now(true);
-      return false;
-    } else if (out_.size() == before) {
-      return false;  // blocked: the source's ready callback drives us again
-    }
+      return Fill::kFailed;
+    case PullResult::kBlocked:
+      return Fill::kBlocked;
+    case PullResult::kMore:
+      return out_.size() == before ? Fill::kBlocked : Fill::kReady;
   }
+  return Fill::kReady;
+}
+
+// Large file regions go to the transport's send_file() (sendfile(2) on kernel sockets) instead of
+// being read into memory; small ones are pulled so they can share a write with the head. The
+// queue (the head) is written first.
+bool HttpSession::sends_file() const {
+  if (!body_ || !conn_->can_send_file()) return false;
+  std::optional<FileRegion> region = body_->file_region();
+  return region && region->length >= kSendfileMin;
+}
+
+// One send_file() of the body's current file region. False when the transport is full.
+bool HttpSession::send_file_body(size_t* budget) {
+  FileRegion region = *body_->file_region();
+  size_t want = size_t(std::min<uint64_t>(region.length, *budget));
+  size_t n = conn_->send_file(region.fd, region.offset, want);
+  body_->skip_file_bytes(n);
+  body_bytes_sent_ += n;
+  ctx_.counters.bytes_out += n;
+  *budget -= n;
+  if (n < want) {
+    if (n > 0 || !write_timer_.armed()) ctx_.loop.arm(write_timer_, limits_.send_timeout);
+    return false;  // on_writable() resumes (or the connection ended: on_closed())
+  }
+  return true;
 }
 
 void HttpSession::finish_request() {

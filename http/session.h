@@ -77,6 +77,7 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   void dispatch(const RouteLocation* loc);
   void process_pending();
   bool redirect_to_error_page(int status, HeaderList& extra);
+  bool discard_buffered_body();
   void begin_response(Response r);
   void log_request();
   void reset_request_state();
@@ -92,6 +93,13 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   void respond(Response r) override;
   void respond_error(int status, HeaderList extra = {}) override;
   void read_body(BodyReader* reader) override;
+  void internal_redirect(std::string path) override;
+
+  // Response body output (write_out's pieces).
+  enum class Fill { kReady, kBlocked, kFailed };
+  Fill fill_output(size_t want);
+  bool sends_file() const;
+  bool send_file_body(size_t* budget);
 
   WorkerContext& ctx_;
   SessionOwner& owner_;
@@ -122,6 +130,7 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   bool responded_ = false;           // the handler (or the session) gave a response
   std::optional<Response> pending_;  // given but not yet begun
   int error_page_status_ = 0;        // serving error_page for this status
+  int redirects_ = 0;                // internal redirects of this request
   HeaderList error_extra_;           // fields of the error being served by error_page
   bool keep_alive_ = true;
   bool response_started_ = false;

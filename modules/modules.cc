@@ -4,9 +4,9 @@
 
 namespace sluice::modules {
 
-http::ModuleRegistry builtin_modules() {
+http::ModuleRegistry builtin_modules(http::BufferAllocator& alloc) {
   http::ModuleRegistry r;
-  r.add(std::make_unique<StaticModule>());
+  r.add(std::make_unique<StaticModule>(alloc));
   return r;
 }
 

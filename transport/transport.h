@@ -14,6 +14,7 @@
 //   callback (use EventLoop::defer_delete).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -79,6 +80,18 @@ class Connection {
   virtual const Address& local_address() const = 0;
   virtual const Address& peer_address() const = 0;
   virtual void set_nodelay(bool on) = 0;
+
+  // Optional zero-copy path for file content (sendfile(2) on kernel sockets). A connection that
+  // has one says so with can_send_file(); send_file() then sends up to `len` bytes of the regular
+  // file `fd` from `offset`, after everything write() accepted before, and returns how many it
+  // took. Less than `len` (or 0) means the socket is full and on_writable() follows, as after a
+  // short write(); bytes the file no longer has (truncated under us) end the connection with an
+  // error. The caller keeps `fd` open for the duration of the call only.
+  virtual bool can_send_file() const { return false; }
+  virtual size_t send_file(int fd, uint64_t offset, size_t len) {
+    (void)fd, (void)offset, (void)len;
+    return 0;
+  }
 };
 
 struct ListenOptions {

@@ -2,8 +2,9 @@
 
 #include <sys/stat.h>
 
-#include "http/conditional.h"
-#include "http/mime.h"
+#include <cstdlib>
+
+#include "http/accept_encoding.h"
 #include "http/path.h"
 #include "modules/static/autoindex.h"
 
@@ -13,8 +14,27 @@ using http::Exchange;
 using http::Method;
 using http::Response;
 
-StaticHandler::StaticHandler(const conf::LocationConfig& loc, std::string base, bool is_alias)
-    : loc_(loc), base_(std::move(base)), is_alias_(is_alias) {}
+namespace {
+
+// "$uri" in a try_files element becomes the request's path.
+std::string expand_uri(std::string_view item, const std::string& path) {
+  std::string out;
+  for (size_t i = 0; i < item.size();) {
+    if (item.substr(i, 4) == "$uri") {
+      out += path;
+      i += 4;
+    } else {
+      out += item[i++];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+StaticHandler::StaticHandler(const conf::LocationConfig& loc, std::string base, bool is_alias,
+                             FileCache& cache)
+    : loc_(loc), base_(std::move(base)), is_alias_(is_alias), cache_(cache) {}
 
 // The path relative to base_. For alias, the location prefix is cut off; what is left is still
 // resolved under the alias directory only (nginx would append it to the alias text).
@@ -29,34 +49,134 @@ std::string StaticHandler::relative_path(const std::string& path) const {
   return std::string(rel);
 }
 
+// The resolved path, and the symlink policy it was opened under (it decides what may be opened).
+std::string StaticHandler::cache_key(const std::string& rel) const {
+  std::string key = loc_.allow_symlinks ? "L" : "B";
+  key += base_;
+  key += '/';
+  key += rel;
+  return key;
+}
+
 void StaticHandler::handle(Exchange& ex) {
   // RFC 9110 15.5.6: 405 lists the allowed methods.
   if (ex.method() != Method::kGet && ex.method() != Method::kHead) {
     ex.respond_error(405, {{"Allow", "GET, HEAD"}});
     return;
   }
-  std::string rel = relative_path(ex.path());
+  if (!loc_.try_files.empty() && !ex.is_error_page()) {
+    serve_try_files(ex);
+    return;
+  }
+  serve_path(ex, ex.path());
+}
+
+OpenResult StaticHandler::open_rel(const std::string& rel, Instant now, Kind* kind, FileRep* rep,
+                                   OpenedFile* dir) {
+  std::string key = cache_key(rel);
+  if (const CachedFile* c = cache_.find_fresh(key, now)) {
+    *kind = Kind::kFile;
+    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false};
+    return OpenResult::kOk;
+  }
   OpenedFile f;
   OpenResult r = open_under(base_, rel, loc_.allow_symlinks, &f);
+  if (r != OpenResult::kOk || !S_ISREG(f.st.st_mode)) cache_.drop(key);
+  if (r != OpenResult::kOk) return r;
+  if (S_ISDIR(f.st.st_mode)) {
+    *kind = Kind::kDirectory;
+    dir->st = f.st;
+    dir->fd = f.release();
+    return r;
+  }
+  if (!S_ISREG(f.st.st_mode)) {
+    *kind = Kind::kSpecial;
+    return r;
+  }
+  *kind = Kind::kFile;
+  const CachedFile* c = cache_.enabled() ? cache_.load(key, f.fd, f.st, now) : nullptr;
+  if (c) {
+    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false};
+  } else {
+    *rep = FileRep{int64_t(f.st.st_mtime), uint64_t(f.st.st_size), {},
+                   std::make_shared<const http::OpenFile>(f.release()), false};
+  }
+  return r;
+}
+
+void StaticHandler::serve_path(Exchange& ex, const std::string& path) {
+  std::string rel = relative_path(path);
+  bool dir_syntax = !path.empty() && path.back() == '/';
+  if (!dir_syntax && try_gzip(ex, rel, path)) return;
+  Kind kind;
+  FileRep rep;
+  OpenedFile dir;
+  OpenResult r = open_rel(rel, ex.now(), &kind, &rep, &dir);
   if (r != OpenResult::kOk) {
     fail(ex, r);
     return;
   }
-  if (S_ISDIR(f.st.st_mode)) {
-    serve_directory(ex, f, rel);
-  } else if (S_ISREG(f.st.st_mode)) {
-    if (!ex.path().empty() && ex.path().back() == '/') {
-      ex.respond_error(404);  // "file/" names a directory that is not there
+  switch (kind) {
+    case Kind::kDirectory: serve_directory(ex, dir, path, rel); return;
+    case Kind::kSpecial: ex.respond_error(404); return;  // devices, sockets, FIFOs are never served
+    case Kind::kFile:
+      if (dir_syntax) {
+        ex.respond_error(404);  // "file/" names a directory that is not there
+        return;
+      }
+      respond(ex, rep, path);
       return;
-    }
-    serve_file(ex, f, ex.path());
-  } else {
-    ex.respond_error(404);  // devices, sockets, FIFOs are never served
   }
 }
 
-void StaticHandler::serve_directory(Exchange& ex, OpenedFile& dir, const std::string& rel) {
-  const std::string& path = ex.path();
+// nginx's try_files: the first element that exists is served; the last is the fallback.
+void StaticHandler::serve_try_files(Exchange& ex) {
+  const std::vector<std::string>& items = loc_.try_files;
+  for (size_t i = 0; i + 1 < items.size(); ++i) {
+    std::string path = expand_uri(items[i], ex.path());
+    if (exists(ex, path)) {
+      serve_path(ex, path);
+      return;
+    }
+  }
+  const std::string& last = items.back();
+  if (last[0] == '=') {
+    ex.respond_error(std::atoi(last.c_str() + 1));  // validated 200..599 by conf/
+    return;
+  }
+  std::string target = expand_uri(last, ex.path());
+  ex.internal_redirect(target.substr(0, target.find('?')));
+}
+
+// "x/" must be a directory, anything else a regular file.
+bool StaticHandler::exists(Exchange& ex, const std::string& path) {
+  bool want_dir = !path.empty() && path.back() == '/';
+  Kind kind;
+  FileRep rep;
+  OpenedFile dir;
+  if (open_rel(relative_path(path), ex.now(), &kind, &rep, &dir) != OpenResult::kOk) return false;
+  return want_dir ? kind == Kind::kDirectory : kind == Kind::kFile;
+}
+
+// nginx's gzip_static: FILE.gz instead of FILE when the client takes gzip.
+bool StaticHandler::try_gzip(Exchange& ex, const std::string& rel, std::string_view name) {
+  const http::Request& req = ex.request();
+  if (!loc_.gzip_static || !req.has_header("Accept-Encoding") ||
+      !http::accepts_coding(req.header("Accept-Encoding"), "gzip"))
+    return false;
+  Kind kind;
+  FileRep rep;
+  OpenedFile dir;
+  if (open_rel(rel + ".gz", ex.now(), &kind, &rep, &dir) != OpenResult::kOk || kind != Kind::kFile)
+    return false;
+  rep.gzip = true;
+  respond(ex, rep, name);
+  return true;
+}
+
+// `path` is the URI being served (try_files may have chosen "$uri/" for the request's path).
+void StaticHandler::serve_directory(Exchange& ex, OpenedFile& dir, const std::string& path,
+                                    const std::string& rel) {
   if (path.back() != '/') {
     // RFC 9110 15.4.2: the directory lives at path + "/".
     std::string location = http::percent_encode_path(path + "/");
@@ -68,11 +188,14 @@ void StaticHandler::serve_directory(Exchange& ex, OpenedFile& dir, const std::st
     return;
   }
   for (const std::string& index : loc_.index) {
-    OpenedFile f;
     std::string index_rel = rel.empty() ? index : rel + (rel.back() == '/' ? "" : "/") + index;
-    OpenResult r = open_under(base_, index_rel, loc_.allow_symlinks, &f);
-    if (r == OpenResult::kOk && S_ISREG(f.st.st_mode)) {
-      serve_file(ex, f, index);
+    if (try_gzip(ex, index_rel, index)) return;
+    Kind kind;
+    FileRep rep;
+    OpenedFile sub;
+    OpenResult r = open_rel(index_rel, ex.now(), &kind, &rep, &sub);
+    if (r == OpenResult::kOk && kind == Kind::kFile) {
+      respond(ex, rep, index);
       return;
     }
     if (r != OpenResult::kOk && r != OpenResult::kNotFound) {
@@ -95,43 +218,8 @@ void StaticHandler::serve_directory(Exchange& ex, OpenedFile& dir, const std::st
   ex.respond(std::move(resp));
 }
 
-void StaticHandler::serve_file(Exchange& ex, OpenedFile& file, std::string_view name) {
-  int64_t mtime = int64_t(file.st.st_mtime);
-  uint64_t size = uint64_t(file.st.st_size);
-  std::string etag = http::make_etag(mtime, size);
-  std::string last_modified = http::format_http_date(mtime);
-  if (!ex.is_error_page()) {
-    switch (http::evaluate_preconditions(ex.request(), ex.method(), etag, mtime)) {
-      case http::Precondition::kProceed: break;
-      case http::Precondition::kFailed: ex.respond_error(412); return;
-      case http::Precondition::kNotModified: {
-        // RFC 9110 15.4.5: 304 carries the validators and caching fields a 200 would.
-        Response r;
-        r.status = 304;
-        r.add("Last-Modified", last_modified);
-        r.add("ETag", etag);
-        add_cache_headers(ex, r);
-        ex.respond(std::move(r));
-        return;
-      }
-    }
-  }
-  Response r;
-  r.add("Content-Type", http::mime_type_for_path(name));
-  r.add("Last-Modified", last_modified);
-  r.add("ETag", etag);
-  add_cache_headers(ex, r);
-  r.body = std::make_unique<http::FileBody>(file.release(), 0, size);
-  ex.respond(std::move(r));
-}
-
-void StaticHandler::add_cache_headers(Exchange& ex, Response& r) const {
-  if (loc_.expires) {
-    int64_t secs = loc_.expires->us / 1000000;
-    r.add("Expires", http::format_http_date(ex.date().seconds() + secs));
-    if (!loc_.cache_control) r.add("Cache-Control", "max-age=" + std::to_string(secs < 0 ? 0 : secs));
-  }
-  if (loc_.cache_control) r.add("Cache-Control", *loc_.cache_control);
+void StaticHandler::respond(Exchange& ex, const FileRep& rep, std::string_view name) {
+  respond_with_file(ex, rep, name, loc_, ++responses_);
 }
 
 void StaticHandler::fail(Exchange& ex, OpenResult r) {
@@ -142,6 +230,9 @@ void StaticHandler::fail(Exchange& ex, OpenResult r) {
     default: ex.respond_error(500); return;
   }
 }
+
+StaticModule::StaticModule(http::BufferAllocator& alloc)
+    : cache_(std::make_unique<FileCache>(alloc, conf::FileCacheConfig{})) {}
 
 std::unique_ptr<http::ContentHandler> StaticModule::make_handler(const http::LocationScope& scope,
                                                                  std::string* err) const {
@@ -159,7 +250,8 @@ std::unique_ptr<http::ContentHandler> StaticModule::make_handler(const http::Loc
     *err = "empty root";
     return nullptr;
   }
-  return std::make_unique<StaticHandler>(loc, std::move(base), loc.alias.has_value());
+  cache_->configure(scope.config.file_cache);  // this snapshot's limits (idempotent per location)
+  return std::make_unique<StaticHandler>(loc, std::move(base), loc.alias.has_value(), *cache_);
 }
 
 }  // namespace sluice::modules

@@ -2,6 +2,9 @@
 // drives (bytes in any slice split, write space, FIN, reset), a Transport whose listeners the test
 // "connects" to, and a Clock whose time the test sets.
 #pragma once
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -32,6 +35,11 @@ struct FakePeer {
   bool short_write = false;        // a write() took less than offered: on_writable is owed
   bool closed = false, aborted = false, shut_wr = false;
   size_t max_write_seen = 0;       // the largest single write() offer, for bounded-memory checks
+  size_t writes = 0;               // write() calls that offered bytes
+  bool sendfile = false;           // the connection offers send_file() (as kernel sockets do)
+  size_t sendfile_calls = 0;
+  uint64_t sendfile_bytes = 0;
+  std::vector<size_t> slice_kinds; // owner kind of every slice written, in order
 
   void send(std::string_view bytes);                 // one slice
   void send_split(std::string_view bytes, size_t piece);  // slices of `piece` bytes
@@ -62,9 +70,12 @@ class FakeConnection final : public transport::Connection {
   size_t write(BufChain& data) override {
     if (!is_open() || peer_->shut_wr) return 0;
     size_t offered = data.size();
+    if (offered > 0) ++peer_->writes;
     peer_->max_write_seen = std::max(peer_->max_write_seen, offered);
     size_t n = std::min(peer_->space, offered);
-    peer_->output += data.split_front(n).to_string();
+    BufChain taken = data.split_front(n);
+    for (const Slice& sl : taken.slices()) peer_->slice_kinds.push_back(size_t(sl.owner_kind()));
+    peer_->output += taken.to_string();
     if (peer_->space != SIZE_MAX) peer_->space -= n;
     if (n < offered) peer_->short_write = true;
     return n;
@@ -78,6 +89,22 @@ class FakeConnection final : public transport::Connection {
   const transport::Address& local_address() const override { return local_; }
   const transport::Address& peer_address() const override { return remote_; }
   void set_nodelay(bool) override {}
+  bool can_send_file() const override { return peer_->sendfile; }
+  // As the kernel's: reads the file (pread stands in for sendfile) within the write space.
+  size_t send_file(int fd, uint64_t offset, size_t len) override {
+    if (!is_open() || peer_->shut_wr) return 0;
+    ++peer_->sendfile_calls;
+    size_t n = std::min(peer_->space, len);
+    std::string buf(n, '\0');
+    ssize_t got = ::pread(fd, buf.data(), n, off_t(offset));
+    if (got < 0) got = 0;
+    buf.resize(size_t(got));
+    peer_->output += buf;
+    peer_->sendfile_bytes += uint64_t(got);
+    if (peer_->space != SIZE_MAX) peer_->space -= size_t(got);
+    if (size_t(got) < len) peer_->short_write = true;
+    return size_t(got);
+  }
 
  private:
   std::shared_ptr<FakePeer> peer_;

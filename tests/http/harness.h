@@ -78,6 +78,14 @@ class ErrHandler final : public http::ContentHandler {
   void handle(http::Exchange& ex) override { ex.respond_error(404); }
 };
 
+// /redirect -> internal redirect to /fixed; /redirect-loop -> to itself (a cycle).
+class RedirectHandler final : public http::ContentHandler {
+ public:
+  void handle(http::Exchange& ex) override {
+    ex.internal_redirect(ex.path() == "/redirect" ? "/fixed" : ex.path());
+  }
+};
+
 class TestModule final : public http::Module {
  public:
   std::string_view name() const override { return "test"; }
@@ -88,6 +96,7 @@ class TestModule final : public http::Module {
     if (p.starts_with("/echo")) return std::make_unique<EchoHandler>();
     if (p.starts_with("/chunked")) return std::make_unique<FixedHandler>(true);
     if (p.starts_with("/err")) return std::make_unique<ErrHandler>();
+    if (p.starts_with("/redirect")) return std::make_unique<RedirectHandler>();
     if (p.starts_with("/fixed") || p == "/") return std::make_unique<FixedHandler>(false);
     return nullptr;
   }
@@ -101,14 +110,15 @@ inline conf::LocationConfig location(std::string path, conf::MatchKind kind = co
   return l;
 }
 
-// The default test config: one server on 127.0.0.1:8080 with /, /echo, /fixed, /chunked, /err.
+// The default test config: one server on 127.0.0.1:8080 with /, /echo, /fixed, /chunked, /err,
+// /redirect.
 inline std::shared_ptr<conf::Config> test_config() {
   auto c = std::make_shared<conf::Config>();
   conf::ServerConfig s;
   s.listen = {*transport::Address::parse("127.0.0.1:8080")};
   s.server_name = {"example.test"};
   s.access_log = "off";
-  for (const char* p : {"/", "/echo", "/fixed", "/chunked", "/err"}) s.locations.push_back(location(p));
+  for (const char* p : {"/", "/echo", "/fixed", "/chunked", "/err", "/redirect"}) s.locations.push_back(location(p));
   c->servers.push_back(s);
   c->http.lingering_time = Duration::seconds(30);
   return c;

@@ -64,6 +64,8 @@ class ConnState final : public Endpoint {
   size_t read(BufChain& out, size_t max);
   bool read_eof() const { return eof_; }
   size_t write(BufChain& data);
+  // sendfile(2) from a regular file, after the queue (send_file.cc).
+  size_t send_file(int in_fd, uint64_t offset, size_t len);
   size_t write_space() const;
   size_t unsent_bytes() const { return queue_.size(); }
   void shutdown_write();
@@ -131,6 +133,8 @@ class KernelConnection final : public Connection {
   const Address& local_address() const override;
   const Address& peer_address() const override;
   void set_nodelay(bool on) override;
+  bool can_send_file() const override { return s_ != nullptr; }
+  size_t send_file(int fd, uint64_t offset, size_t len) override;
   // For the transport; null once the transport is gone.
   ConnState* state() { return s_; }
 
