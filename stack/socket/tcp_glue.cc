@@ -8,7 +8,25 @@ namespace sluice::stack {
 
 namespace {
 constexpr uint8_t kProtoTcp = 6;
+
+// What an mbuf carrying an external buffer (cached file content) needs to drop the slice owner's
+// reference when the NIC is done with it. It lives in that mbuf's own, otherwise unused, data room.
+struct ExtRef {
+  rte_mbuf_ext_shared_info shinfo;
+  const BufOwnerOps* ops;
+  void* owner;
+};
+
+void release_ext(void*, void* opaque) {
+  auto* ref = static_cast<ExtRef*>(opaque);
+  ref->ops->release(ref->owner);
 }
+
+rte_iova_t iova_of(const void* p) {
+  return rte_eal_iova_mode() == RTE_IOVA_VA ? rte_iova_t(reinterpret_cast<uintptr_t>(p))
+                                            : rte_mem_virt2iova(p);
+}
+}  // namespace
 
 bool TcpGlue::checksum_ok(const Ipv4Repr& ip, const Packet& p) const {
   // The NIC verified it when it can; otherwise sum the segment across its mbufs (RFC 9293 3.1).
@@ -82,12 +100,45 @@ bool TcpGlue::append_attached(Packet& p, rte_mbuf*& tail, const Slice& s) {
   return true;
 }
 
+bool TcpGlue::append_external(Packet& p, rte_mbuf*& tail, const Slice& s) {
+  // Cached content is attached, not copied: the mbuf points into the cache's block and holds a
+  // reference on it until the NIC has sent it (external buffer, one shinfo per mbuf).
+  rte_mbuf* mi = rte_pktmbuf_alloc(pool_);
+  if (!mi) return false;
+  auto* ref = reinterpret_cast<ExtRef*>(RTE_PTR_ALIGN_CEIL(mi->buf_addr, alignof(ExtRef)));
+  ref->ops = s.ops();
+  ref->owner = s.owner();
+  ref->shinfo.free_cb = release_ext;
+  ref->shinfo.fcb_opaque = ref;
+  rte_mbuf_ext_refcnt_set(&ref->shinfo, 1);
+  s.ops()->retain(s.owner());
+  void* data = const_cast<uint8_t*>(s.data());
+  rte_pktmbuf_attach_extbuf(mi, data, iova_of(data), uint16_t(s.size()), &ref->shinfo);
+  mi->data_off = 0;
+  mi->data_len = uint16_t(s.size());
+  mi->pkt_len = uint32_t(s.size());
+  if (rte_pktmbuf_chain(p.get(), mi) != 0) {
+    rte_pktmbuf_free(mi);
+    return false;
+  }
+  tail = mi;
+  return true;
+}
+
 bool TcpGlue::append_payload(Packet& p, const BufChain& payload) {
   rte_mbuf* tail = p.get();
+  // A payload that fits after the header is copied: one segment on the wire, one mbuf.
   const bool fits = payload.size() <= rte_pktmbuf_tailroom(tail);
   for (const Slice& s : payload.slices()) {
-    bool ok = (!fits && s.owner_kind() == kOwnerMbuf && s.size() <= UINT16_MAX) ? append_attached(p, tail, s)
-                                                                                : append_copy(p, tail, s);
+    bool ok;
+    if (fits || s.size() > UINT16_MAX)
+      ok = append_copy(p, tail, s);
+    else if (s.owner_kind() == kOwnerMbuf)
+      ok = append_attached(p, tail, s);
+    else if (s.owner_kind() == kOwnerFileCache)
+      ok = append_external(p, tail, s);
+    else
+      ok = append_copy(p, tail, s);
     if (!ok) return false;
   }
   return true;

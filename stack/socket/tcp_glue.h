@@ -1,7 +1,9 @@
 // Joins the sans-I/O TCP layer to the interface below it and to mbufs: received IPv4 datagrams are
 // parsed and checksum-verified into (TcpRepr, payload slices) without copying the payload; segments
-// the TCP layer emits become mbufs with the header in the first segment and the payload copied or
-// attached after it. RFC 9293 3.1 (header, checksum).
+// the TCP layer emits become mbufs with the header in the first segment and the payload after it:
+// copied when it fits there (one mbuf on the wire), else attached without a copy (mbuf-owned slices
+// as indirect mbufs, file-cache slices as external buffers holding a reference on their block).
+// RFC 9293 3.1 (header, checksum).
 //
 // Ownership: on_ipv4() owns its Packet; the payload slices it hands to TCP each hold a reference on
 // the segment they point into, so the Packet itself is freed on return. emit() builds a Packet and
@@ -39,6 +41,7 @@ class TcpGlue final : public Ipv4Handler, public tcp::Emitter {
   bool append_payload(Packet& p, const BufChain& payload);
   bool append_copy(Packet& p, rte_mbuf*& tail, const Slice& s);
   bool append_attached(Packet& p, rte_mbuf*& tail, const Slice& s);
+  bool append_external(Packet& p, rte_mbuf*& tail, const Slice& s);
   void fill_checksum(const tcp::FourTuple& t, Packet& p, uint8_t* hdr, size_t hdr_len);
 
   NetInterface& netif_;
