@@ -10,9 +10,10 @@ PACKAGES=(
   libnuma-dev libpcap-dev libbsd-dev
   # tests: real peers and tools
   curl wrk nginx-light openssl iproute2 iputils-ping ethtool nftables netcat-openbsd procps psmisc
-  hping3 python3
+  hping3 python3 testssl.sh
   # benchmarks
   gnuplot-nox valgrind
+  dpdk-dev  # dpdk-testpmd: bench/run measures the packet-rate limit with it
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,241 @@
+"""The scenarios of bench/run, the ratios between them, and the report."""
+import dataclasses
+import os
+import platform
+import re
+import shlex
+import statistics
+import time
+
+import callgrind
+import clients
+import limit
+import procs
+import report
+import topology as topo
+from servers import Server
+
+SERVERS = ["sluice-dpdk", "sluice-kernel", "nginx"]
+MODES = ["close", "keepalive"]
+PATH = "/small.bin"
+
+
+@dataclasses.dataclass
+class Plan:
+    name: str
+    quick: bool
+    runs: int
+    duration_s: int
+    connections: int
+    sluice: str
+    sluice_load: str
+    tmpdir: str
+    www: str
+    results_dir: str
+    only: set
+    servers: list
+
+
+def frames_per_request(counters, client_result, mode):
+    """Frames the server moved per request (received + sent), from sluice's own counters."""
+    rx, tx = counters.get("link.rx_frames"), counters.get("link.tx_frames")
+    if rx is None or tx is None:
+        return None
+    if mode == "close":
+        n = counters.get("conn_passive") or 0
+    else:
+        n = client_result.get("requests") or 0
+    return (rx + tx) / n if n else None
+
+
+def one_run(plan, server_name, client, mode, rep, memif_socket=None):
+    """A fresh server, one client run against it, the server stopped; returns the result dict."""
+    server = Server(server_name, plan.sluice, plan.tmpdir, plan.www, memif_socket)
+    tag = f"{client}-{server_name}-{mode}-{rep}"
+    if client == "wrk":
+        cmd, parse = clients.wrk_cmd(server.url(PATH), mode, plan.connections, plan.duration_s), clients.parse_wrk
+    else:
+        transport = "memif" if server_name == "sluice-memif" else "af_packet"
+        cmd = clients.sluice_load_cmd(plan.sluice_load, server.url(PATH), mode, plan.connections, plan.duration_s,
+                                      transport, memif_socket)
+        parse = clients.parse_sluice_load
+    server.start()
+    try:
+        r, _ = clients.run_client(cmd, os.path.join(plan.tmpdir, tag + ".log"), plan.duration_s, parse)
+    finally:
+        counters = server.stop()
+    r["frames_per_request"] = frames_per_request(counters, r, mode)
+    r["command"] = shlex.join(cmd)
+    r["server_command"] = server.command_line()
+    with open(server.conf) as f:
+        r["server_conf"] = f.read()
+    print(f"  {tag}: {r['rps']:,.0f} req/s, p99 {r.get('p99_ms') or 0:.3f} ms, errors {r['errors']}"
+          + (f", frames/req {r['frames_per_request']:.2f}" if r["frames_per_request"] else ""), flush=True)
+    return r
+
+
+def veth_scenario(plan, client):
+    """Scenarios 1 (wrk) and 2 (sluice-load): each server and mode, runs interleaved."""
+    topo.client_linux(client == "wrk")
+    runs = {(s, m): [] for s in plan.servers for m in MODES}
+    for rep in range(plan.runs):
+        for s in plan.servers:
+            topo.server_linux(s != "sluice-dpdk")
+            for m in MODES:
+                runs[(s, m)].append(one_run(plan, s, client, m, rep))
+    scenario = "1-wrk" if client == "wrk" else "2-sluice-load"
+    return [report.summarize(scenario, client, s, m, runs[(s, m)]) for s in plan.servers for m in MODES]
+
+
+def memif_scenario(plan):
+    sock = os.path.join(plan.tmpdir, "memif.sock")
+    runs = {m: [] for m in MODES}
+    for rep in range(plan.runs):
+        for m in MODES:
+            if os.path.exists(sock):
+                os.unlink(sock)
+            runs[m].append(one_run(plan, "sluice-memif", "sluice-load-memif", m, rep, sock))
+    return [report.summarize("3-memif", "sluice-load-memif", "sluice-memif", m, runs[m]) for m in MODES]
+
+
+def limit_scenario(plan):
+    topo.client_linux(False)
+    topo.server_linux(False)
+    samples = [limit.measure(plan.tmpdir, plan.duration_s, rep) for rep in range(plan.runs)]
+    for s in samples:
+        print(f"  testpmd: server rx+tx {s['server_pps']:,.0f} pps (client tx {s['client_tx_pps']:,.0f})", flush=True)
+    server_cmd, client_cmd = limit.commands()
+    return {"server_pps": statistics.median(s["server_pps"] for s in samples),
+            "client_tx_pps": statistics.median(s["client_tx_pps"] for s in samples),
+            "runs": len(samples), "server_command": shlex.join(server_cmd), "client_command": shlex.join(client_cmd)}
+
+
+def find(rows, client, server, mode):
+    return next((r for r in rows if r["client"] == client and r["server"] == server and r["mode"] == mode), None)
+
+
+def ratios(rows, lim):
+    out = []
+    for client in ("wrk", "sluice-load"):
+        for mode in MODES:
+            d = find(rows, client, "sluice-dpdk", mode)
+            if not d or not d["rps_median"]:
+                continue
+            for other, what in (("nginx", "sluice-dpdk / nginx"), ("sluice-kernel", "sluice-dpdk / sluice-kernel")):
+                o = find(rows, client, other, mode)
+                if o and o["rps_median"]:
+                    out.append({"what": what, "mode": mode, "client": client, "value": d["rps_median"] / o["rps_median"]})
+            key = f"limit_{mode}_rps"
+            if lim and lim.get(key):
+                out.append({"what": "sluice-dpdk / limit", "mode": mode, "client": client,
+                            "value": d["rps_median"] / lim[key]})
+    return out
+
+
+def apply_limit(lim, rows):
+    """Requests/s the path allows per mode: server packets/s over frames per request (counted)."""
+    for mode in MODES:
+        fpr = [r["frames_per_request"] for r in rows
+               if r["server"] == "sluice-dpdk" and r["mode"] == mode and r["frames_per_request"]]
+        if fpr:
+            lim[f"frames_per_request_{mode}"] = statistics.median(fpr)
+            lim[f"limit_{mode}_rps"] = lim["server_pps"] / lim[f"frames_per_request_{mode}"]
+
+
+def _version(cmd, pattern=None):
+    try:
+        p = procs.run(cmd, check=False, timeout=30)
+        text = (p.stdout + p.stderr).strip()
+    except (OSError, RuntimeError):
+        return "?"
+    if pattern:
+        m = re.search(pattern, text)
+        return m.group(1) if m else "?"
+    return text.splitlines()[0] if text else "?"
+
+
+def source_of(binary):
+    """The source tree `binary` was built from (its CMake cache says) and the commit it holds."""
+    cache = os.path.join(os.path.dirname(binary), "CMakeCache.txt")
+    src = None
+    if os.path.exists(cache):
+        m = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$", open(cache).read(), re.M)
+        src = m.group(1) if m else None
+    if not src:
+        return "unknown"
+    if os.path.exists(os.path.join(src, "COMMIT")):  # a clean export (git archive) of that commit
+        return open(os.path.join(src, "COMMIT")).read().strip() + f" (clean export in {src})"
+    commit = _version(["git", "-C", src, "rev-parse", "HEAD"])
+    dirty = procs.run(["git", "-C", src, "status", "--porcelain", "--untracked-files=no"], check=False).stdout.strip()
+    return commit + (" with uncommitted changes" if dirty else "")
+
+
+def metadata(plan, load_before, load_after):
+    model = _version(["lscpu"], r"Model name:\s+(.*)")
+    wrk = _version(["wrk", "-v"], r"(wrk \S+)")
+    return {
+        "machine": f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}",
+        "sluice commit measured": source_of(plan.sluice),
+        "versions": f"{_version(['nginx', '-v'])}; DPDK {_version(['pkg-config', '--modversion', 'libdpdk'])}; "
+                    f"{wrk}; {_version(['valgrind', '--version'])}",
+        "setup": f"{'quick' if plan.quick else 'full'}: {plan.runs} runs x {plan.duration_s}s per figure, "
+                 f"{plan.connections} connections, 1 server worker on CPU {topo.SERVER_CPU}, client on CPU "
+                 f"{topo.CLIENT_CPU}, veth with offloads off",
+        "load average (start / end)": f"{load_before} / {load_after} (other work on the machine makes req/s noisy; "
+                                      "callgrind's instruction counts are not affected)",
+    }
+
+
+def _loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def run_all(plan):
+    started = time.monotonic()
+    load_before = _loadavg()
+    rows, lim, cg = [], None, []
+    if "wrk" in plan.only:
+        print("scenario 1: wrk (Linux client)", flush=True)
+        rows += veth_scenario(plan, "wrk")
+    if "load" in plan.only:
+        print("scenario 2: sluice-load (userspace client on net_af_packet)", flush=True)
+        rows += veth_scenario(plan, "sluice-load")
+    if "memif" in plan.only:
+        print("scenario 3: sluice-load <-> sluice over net_memif", flush=True)
+        rows += memif_scenario(plan)
+    if "limit" in plan.only:
+        print("scenario 4: dpdk-testpmd packet rate on the veth path", flush=True)
+        lim = limit_scenario(plan)
+        apply_limit(lim, rows)
+    if "callgrind" in plan.only:
+        print("callgrind: instructions per request", flush=True)
+        topo.client_linux(False)
+        topo.server_linux(False)
+        n = 500 if plan.quick else 2000
+        for mode in MODES:
+            c = callgrind.measure(plan.sluice, plan.sluice_load, plan.tmpdir, plan.www, mode, n)
+            print(f"  {mode}: {c['ir_per_request']:,.0f} instructions/request "
+                  f"(marginal {c['marginal_ir_per_request']:,.0f})", flush=True)
+            cg.append(c)
+    meta = metadata(plan, load_before, _loadavg())
+    meta["measuring took"] = f"{time.monotonic() - started:.0f} s"
+    write_results(plan, rows, lim, cg, meta)
+
+
+def write_results(plan, rows, lim, cg, meta):
+    base = os.path.join(plan.results_dir, plan.name)
+    report.write_csv(base + ".csv", rows)
+    plots, err = report.write_plots(plan.tmpdir, plan.results_dir, plan.name, rows) if rows else ([], "")
+    if err:
+        print("gnuplot failed: " + err, flush=True)
+    commands = []
+    for r in rows:
+        commands += [f"# {r['client']} {r['mode']} -> {r['server']}", "server: " + r["server_command"],
+                     "client: " + r["command"]]
+    if lim:
+        commands += ["# limit", "server: " + lim["server_command"], "client: " + lim["client_command"]]
+    for c in cg:
+        commands += [f"# callgrind {c['mode']}", "server: " + c["command"], "client: " + c["client"]]
+    configs = {r["server"]: r["server_conf"] for r in rows if r.get("server_conf")}
+    report.write_markdown(base + ".md", plan.name, meta, rows, ratios(rows, lim), lim, cg, plots, commands, configs)
