@@ -1,5 +1,8 @@
 // The application's handles on the userspace stack: a Connection over a TCP socket handle and a
 // Listener over a TCP listener handle. They are thin: every operation is the TCP layer's.
+// Both are safe to use after their transport is gone (it detaches them): they are then closed.
+// close() is a lingering close: the transport keeps the socket after the handle lets go of it
+// (StackTransport::begin_linger).
 #pragma once
 #include "stack/socket/stack_transport.h"
 
@@ -9,6 +12,8 @@ class StackConnection final : public transport::Connection {
  public:
   StackConnection(StackTransport& t, tcp::SocketHandle h, transport::Address local, transport::Address peer,
                   transport::ConnectionHandler* handler);
+  StackConnection(const StackConnection&) = delete;
+  StackConnection& operator=(const StackConnection&) = delete;
   ~StackConnection() override;
 
   void set_handler(transport::ConnectionHandler* h) override { handler_ = h; }
@@ -31,26 +36,32 @@ class StackConnection final : public transport::Connection {
   void deliver_readable();
   void deliver_writable();
   void deliver_closed(transport::CloseReason reason);
+  // The transport is going away: every later call is a no-op.
+  void detach() { t_ = nullptr; open_ = false; }
 
  private:
-  StackTransport& t_;
+  StackTransport* t_;     // null once detached
   tcp::SocketHandle h_;
   transport::Address local_, peer_;
   transport::ConnectionHandler* handler_;
   bool open_ = true;      // no on_closed yet, and not closed by the application
+  bool owns_ = true;      // the socket is still ours to release (not handed to a lingering close)
 };
 
 class StackListener final : public transport::Listener {
  public:
   StackListener(StackTransport& t, tcp::ListenerHandle h, transport::Address addr, transport::AcceptHandler& a)
-      : t_(t), h_(h), addr_(addr), accept_(a) {}
+      : t_(&t), h_(h), addr_(addr), accept_(a) {}
+  StackListener(const StackListener&) = delete;
+  StackListener& operator=(const StackListener&) = delete;
   ~StackListener() override;
   const transport::Address& address() const override { return addr_; }
   tcp::ListenerHandle handle() const { return h_; }
   transport::AcceptHandler& acceptor() { return accept_; }
+  void detach() { t_ = nullptr; }
 
  private:
-  StackTransport& t_;
+  StackTransport* t_;     // null once detached
   tcp::ListenerHandle h_;
   transport::Address addr_;
   transport::AcceptHandler& accept_;

@@ -43,6 +43,11 @@ StackTransport::StackTransport(EventLoop& loop, const StackOptions& opts)
 }
 
 StackTransport::~StackTransport() {
+  // Handles may outlive the transport: from now on they are closed and inert.
+  for (StackConnection* c : conns_)
+    if (c) c->detach();
+  for (StackListener* l : listeners_)
+    if (l) l->detach();
   netif_.set_handler(6, nullptr);
   tx_.flush();
 }
@@ -82,6 +87,7 @@ std::unique_ptr<transport::Connection> StackTransport::connect(const transport::
     *err = "the userspace stack speaks IPv4 only";
     return nullptr;
   }
+  glue_.set_now(loop_.now());  // the SYN may wait for ARP: stamp it now, not at the last poll
   const uint32_t local = netif_.address(), remote_ip = remote.ipv4_host();
   const uint16_t remote_port = remote.port;
   // Only a local port whose replies come back to this worker (steering.h).
@@ -134,13 +140,58 @@ void StackTransport::on_connected(tcp::SocketHandle h) {
   if (auto* c = lookup(h)) c->deliver_writable();
 }
 void StackTransport::on_readable(tcp::SocketHandle h) {
+  if (lingering(h)) return drain_lingering(h);
   if (auto* c = lookup(h)) c->deliver_readable();
 }
 void StackTransport::on_writable(tcp::SocketHandle h) {
   if (auto* c = lookup(h)) c->deliver_writable();
 }
 void StackTransport::on_closed(tcp::SocketHandle h, transport::CloseReason reason) {
+  if (lingering(h)) return end_linger(h);
   if (auto* c = lookup(h)) c->deliver_closed(reason);
+}
+
+bool StackTransport::begin_linger(tcp::SocketHandle h) {
+  // SYN-SENT: nothing to linger for (RFC 9293 3.10.4 deletes the TCB).
+  if (!tcp::synchronized(tcp_.state(h))) {
+    tcp_.close(h);
+    return false;
+  }
+  tcp_.shutdown(h);  // FIN after the queued data
+  BufChain dropped;
+  tcp_.recv(h, dropped);
+  if (tcp_.recv_eof(h)) {  // the peer's FIN is in and nothing is unread: close is clean
+    tcp_.close(h);
+    return false;
+  }
+  if (lingering_.size() <= h.index) lingering_.resize(h.index + 1, 0);
+  lingering_[h.index] = h.generation + 1;
+  linger_deadlines_.push_back({h, loop_.now() + opts_.linger});
+  return true;
+}
+
+bool StackTransport::lingering(tcp::SocketHandle h) const {
+  return h.index < lingering_.size() && lingering_[h.index] == h.generation + 1;
+}
+
+void StackTransport::drain_lingering(tcp::SocketHandle h) {
+  BufChain dropped;
+  tcp_.recv(h, dropped);
+  if (tcp_.recv_eof(h)) end_linger(h);
+}
+
+void StackTransport::end_linger(tcp::SocketHandle h) {
+  lingering_[h.index] = 0;
+  // Past the linger time with unread input, TCP resets (RFC 1122 4.2.2.13); else a clean close.
+  tcp_.release(h);
+}
+
+void StackTransport::expire_lingers(Instant now) {
+  while (!linger_deadlines_.empty() && linger_deadlines_.front().until <= now) {
+    tcp::SocketHandle h = linger_deadlines_.front().h;
+    linger_deadlines_.pop_front();
+    if (lingering(h)) end_linger(h);
+  }
 }
 
 void StackTransport::share_arp(rte_mbuf* m) {
@@ -205,11 +256,15 @@ void StackTransport::poll(Duration) {
   now = loop_.update_time();
   glue_.set_now(now);
   tcp_.poll(now);
+  expire_lingers(now);
   netif_.poll(now);
   tx_.flush();
 }
 
-Instant StackTransport::next_deadline() const { return std::min(tcp_.next_deadline(), netif_.next_deadline()); }
+Instant StackTransport::next_deadline() const {
+  Instant d = std::min(tcp_.next_deadline(), netif_.next_deadline());
+  return linger_deadlines_.empty() ? d : std::min(d, linger_deadlines_.front().until);
+}
 
 bool StackTransport::idle() const { return tcp_.busy_connection_count() == 0; }
 
@@ -235,6 +290,11 @@ std::string StackTransport::stats() const {
   add("tcp.segments_out", t.segments_out);
   add("tcp.no_socket_rsts", t.no_socket_rsts);
   add("tcp.syn_drops", t.syn_drops);
+  add("tcp.syn_cookies_sent", t.syn_cookies_sent);
+  add("tcp.syn_cookies_accepted", t.syn_cookies_accepted);
+  add("tcp.syn_cookies_rejected", t.syn_cookies_rejected);
+  add("tcp.sack_recoveries", t.sack_recoveries);
+  add("tcp.spurious_undos", t.spurious_undos);
   add("tcp.accept_queue_drops", t.accept_queue_drops);
   netif_.for_each_counter(add);
   glue_.counters().for_each([&](const char* n, uint64_t v) { add((std::string("tcp.") + n).c_str(), v); });

@@ -7,9 +7,16 @@
 // - ARP is per worker, but a reply lands on whichever queue the NIC picks: every ARP frame a
 //   worker receives is also copied to its siblings, so each cache learns.
 // - A segment for another worker's active open (see steering.h) is handed to that worker.
+//
+// Connection::close() is a lingering close (nginx's lingering_close, as the kernel transport
+// does it): our FIN follows the queued data, and whatever the peer still sends is read and dropped
+// until its FIN, for at most StackOptions::linger, so a late request body does not draw a RST that
+// could destroy the response in the peer's receive buffer (RFC 1122 4.2.2.13 would otherwise have
+// TCP reset). The transport owns the socket meanwhile; then it goes back to TCP (release()).
 #pragma once
 #include <rte_ring.h>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +39,7 @@ struct StackOptions {
   uint32_t idle_sleep_us = 0;
   std::vector<rte_ring*> peer_rings;  // one per worker, indexed by queue; empty with one worker
   Steering steering;                  // which worker owns a flow we opened
+  Duration linger = Duration::seconds(5);  // close(): longest wait for the peer's FIN (see below)
 };
 
 class StackConnection;
@@ -67,6 +75,13 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   void on_writable(tcp::SocketHandle h) override;
   void on_closed(tcp::SocketHandle h, transport::CloseReason reason) override;
 
+  // Lingering close. begin_linger() is close(): true when the transport took the socket over.
+  bool begin_linger(tcp::SocketHandle h);
+  bool lingering(tcp::SocketHandle h) const;
+  void drain_lingering(tcp::SocketHandle h);  // drops input; ends the linger at the peer's FIN
+  void end_linger(tcp::SocketHandle h);       // hands the socket back to TCP
+  void expire_lingers(Instant now);
+
   StackConnection* lookup(tcp::SocketHandle h) const;
   void track(StackConnection* c);
   void untrack(StackConnection* c);
@@ -87,6 +102,12 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   std::vector<StackConnection*> conns_;   // by socket slot index
   std::vector<StackListener*> listeners_; // by listener index
   std::vector<uint16_t> listening_ports_;
+  struct Linger {
+    tcp::SocketHandle h;
+    Instant until;
+  };
+  std::vector<uint32_t> lingering_;      // by socket slot index: generation + 1, 0 when none
+  std::deque<Linger> linger_deadlines_;  // in deadline order (one linger time for all)
   uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
   uint64_t steered_out_ = 0, steer_drops_ = 0;
 };
