@@ -155,6 +155,7 @@ struct ProxyConfig {
   bool via = false;                             // add "Via: 1.1 sluice" both ways (RFC 9110 7.6.3)
   bool request_buffering = false;               // true: read the whole body before connecting
   bool websocket = true;                        // Upgrade: websocket becomes a tunnel
+  bool redirect = true;                         // proxy_redirect: nginx's "default" Location rewrite
   int line = 0, col = 0;                        // of proxy_pass, for cross-section messages
 };
 

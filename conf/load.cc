@@ -91,7 +91,10 @@ void load_root(TableReader& top, const LoadContext& ctx, Config& config) {
   load_section(top, "http", [&](TableReader& r) { detail::load_http(r, config.http); });
   load_section(top, "file_cache", [&](TableReader& r) { detail::load_file_cache(r, config.file_cache); });
   check_backend(top, config);
+  detail::load_upstreams(top, config.upstreams);
   load_servers(top, ctx, config);
+  detail::check_proxy_targets(ctx.diag, config);
+  detail::check_tls_listeners(ctx.diag, config);
   top.check_unknown_keys();
   resolve_runtime_paths(ctx, config);
 }
@@ -112,7 +115,7 @@ LoadResult load_text(std::string_view text, const std::string& path_for_messages
   config->path = config_path;
   config->base_dir = std::filesystem::absolute(base_dir).lexically_normal().string();
   Diagnostics diag(path_for_messages);
-  LoadContext ctx{diag, config->base_dir, detail::count_available_cpus()};
+  LoadContext ctx{diag, config->base_dir, detail::count_available_cpus(), wall_clock_seconds()};
   TableReader top(root, "", diag);
   load_root(top, ctx, *config);
   LoadResult result;

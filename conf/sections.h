@@ -16,6 +16,7 @@ struct LoadContext {
   Diagnostics& diag;
   std::string base_dir;     // absolute; relative paths in the file resolve against it
   unsigned available_cpus;  // what workers = "auto" means
+  int64_t wall_now = 0;     // wall-clock seconds: certificates must be valid at this time
 };
 
 // process_section.cc
@@ -31,6 +32,22 @@ void load_file_cache(TableReader& r, FileCacheConfig& out);
 // server_section.cc: one [[server]] with its [[server.location]]s. `config` holds the sections
 // loaded so far (network, dpdk), which decide which listen addresses can work.
 void load_server(TableReader& r, const LoadContext& ctx, const Config& config, ServerConfig& out);
+
+// tls_section.cc: [server.tls], and the rule across servers sharing a listen address (TLS on all
+// or none, the same protocols and ciphers), which load.cc runs after every server is loaded.
+void load_tls(TableReader& r, const LoadContext& ctx, TlsConfig& out);
+void check_tls_listeners(Diagnostics& diag, const Config& config);
+
+// upstream_section.cc: every [[upstream]]; loaded before the servers whose proxy_pass names them.
+void load_upstreams(TableReader& top, std::vector<UpstreamConfig>& out);
+
+// proxy_keys.cc: a location's proxy_pass and proxy_* keys, and the rule across sections that each
+// proxy_pass names an [[upstream]] that exists (load.cc runs it after every server is loaded).
+void read_proxy_keys(TableReader& r, LocationConfig& out);
+void check_proxy_targets(Diagnostics& diag, const Config& config);
+// A "$variable" template (hash keys, proxy_set_header values): "" when valid, else why not.
+std::string check_template(std::string_view text);
+bool valid_upstream_name(std::string_view name);
 
 // helpers.cc
 // `path` made absolute against `base_dir` and normalised ("a/../b" -> "b").

@@ -144,6 +144,14 @@ void read_content_dir(TableReader& r, const LoadContext& ctx, std::string_view k
   out = std::move(resolved);
 }
 
+// True when every '$' in `item` starts "$uri".
+bool only_uri_variable(std::string_view item) {
+  for (size_t i = item.find('$'); i != std::string_view::npos; i = item.find('$', i + 1)) {
+    if (item.substr(i, 4) != "$uri") return false;
+  }
+  return true;
+}
+
 // try_files = ["$uri", "$uri/", "/index.html", "=404"]: URIs or variables, and "=CODE" only last.
 void read_try_files(TableReader& r, std::vector<std::string>& out) {
   std::vector<std::string> items;
@@ -161,6 +169,8 @@ void read_try_files(TableReader& r, std::vector<std::string>& out) {
         problem = "expected \"=CODE\" with a status code 200..599";
     } else if (item.front() != '/' && item.front() != '$') {
       problem = "expected a URI starting with \"/\", a variable such as \"$uri\", or a final \"=CODE\"";
+    } else if (!only_uri_variable(item)) {
+      problem = "the only variable try_files knows is $uri";
     }
     if (!problem.empty()) {
       r.diag().error(pos_of(*array.get(i)), name + ": " + problem + ", got " + describe(*array.get(i)));
@@ -194,10 +204,11 @@ bool load_location(TableReader& r, const LoadContext& ctx, LocationConfig& out) 
   read_try_files(r, out.try_files);
   r.read_bool("allow_symlinks", out.allow_symlinks);
   r.read_bool("gzip_static", out.gzip_static);
+  r.read_int("max_ranges", out.max_ranges, 0, 1024);
   r.read_string("cache_control", out.cache_control);
   r.read_duration("expires", out.expires, Duration::zero(), kMaxExpires);
   read_error_pages(r, out.error_page);
-  r.read_string("proxy_pass", out.proxy_pass);
+  read_proxy_keys(r, out);  // proxy_pass and proxy_* (conf/proxy_keys.cc)
   check_content_source(r);
   return path_ok;
 }
@@ -255,6 +266,11 @@ void load_server(TableReader& r, const LoadContext& ctx, const Config& config, S
   r.read_string("access_log", out.access_log);  // made absolute in load.cc
   read_error_pages(r, out.error_page);
   read_locations(r, ctx, out.locations);
+  if (const toml::table* tls = r.read_table("tls")) {
+    TableReader tr(*tls, r.name("tls"), r.diag());
+    detail::load_tls(tr, ctx, out.tls.emplace());
+    tr.check_unknown_keys();
+  }
 }
 
 }  // namespace sluice::conf::detail

@@ -81,6 +81,7 @@ void HttpServer::accept(const transport::Address& at, std::unique_ptr<transport:
     return;  // a Connection closes when destroyed
   }
   conn->set_nodelay(site_->config->tcp.nodelay);
+  if (wrap_ && !(conn = wrap_(at, std::move(conn)))) return;
   auto session = std::make_unique<HttpSession>(ctx_, *this, std::move(conn), site_, group);
   HttpSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));

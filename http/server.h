@@ -10,6 +10,7 @@
 //   SIGHUP: server.reload(new_config, &err)    SIGUSR1: server.reopen_logs()
 //   graceful stop: server.begin_shutdown(); run until active_connections() == 0 or the timeout.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -52,6 +53,12 @@ class HttpServer final : public SessionOwner {
   void update_date(int64_t wall_seconds) { date_.update(wall_seconds); }
   const HttpCounters& counters() const { return counters_; }
   unsigned worker_id() const { return worker_id_; }
+  // Wraps each accepted connection before its session sees it (TLS on the addresses that have it):
+  // gets the listen address and the connection, returns the connection to serve or nullptr to drop
+  // it. Set by the worker before start().
+  using AcceptWrapper = std::function<std::unique_ptr<transport::Connection>(
+      const transport::Address& listen, std::unique_ptr<transport::Connection> conn)>;
+  void set_accept_wrapper(AcceptWrapper wrap) { wrap_ = std::move(wrap); }
 
  private:
   class Listening;
@@ -63,6 +70,7 @@ class HttpServer final : public SessionOwner {
   Logger& error_log_;
   unsigned worker_id_;
   ModuleRegistry modules_;
+  AcceptWrapper wrap_;
   DateCache date_;
   HttpCounters counters_;
   AccessLogSet logs_;

@@ -4,12 +4,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <optional>
 #include <vector>
 
 #include "conf/load.h"
 #include "core/log.h"
 #include "server/backend.h"
 #include "server/worker.h"
+#include "tls/ticket_keys.h"
 
 namespace sluice::server {
 namespace {
@@ -32,6 +34,18 @@ void warn_unreloadable(const conf::Config& old_cfg, const conf::Config& new_cfg,
     log.log(LogLevel::kWarn, "reload: [dpdk] changes take effect after a restart");
 }
 
+// How often generated TLS ticket keys change: the shortest ticket_key_rotation of any server.
+Duration ticket_key_period(const conf::Config& cfg) {
+  Duration period = conf::TlsConfig{}.ticket_key_rotation;
+  bool first = true;
+  for (const conf::ServerConfig& s : cfg.servers) {
+    if (!s.tls) continue;
+    period = first ? s.tls->ticket_key_rotation : std::min(period, s.tls->ticket_key_rotation);
+    first = false;
+  }
+  return period;
+}
+
 class Engine {
  public:
   Engine(std::shared_ptr<const conf::Config> cfg)
@@ -42,6 +56,9 @@ class Engine {
     std::string err;
     backend_ = make_backend(config_->network.backend);
     if (!backend_->init(*config_, log_, &err)) return fail(ready_fd, "backend: " + err);
+    auto ring = tls::TicketKeyRing::generate(&err);
+    if (!ring) return fail(ready_fd, "tls: " + err);
+    ticket_keys_.emplace(std::move(ring), ticket_key_period(*config_), clock_.now());
     if (!start_workers(&err)) return fail(ready_fd, err);
     log_.log(LogLevel::kNotice, "engine serving with %zu workers", workers_.size());
     write_line(ready_fd, "ok");
@@ -66,7 +83,7 @@ class Engine {
 
   bool start_workers(std::string* err) {
     for (unsigned i = 0; i < config_->process.workers; ++i) {
-      workers_.push_back(std::make_unique<Worker>(i, *backend_, config_));
+      workers_.push_back(std::make_unique<Worker>(i, *backend_, config_, ticket_keys_->current()));
       workers_.back()->start();
       if (!workers_.back()->wait_ready(err)) {
         *err = "worker " + std::to_string(i) + ": " + *err;
@@ -76,9 +93,19 @@ class Engine {
     return true;
   }
 
-  void broadcast(WorkerCommand::Kind kind, std::shared_ptr<const conf::Config> cfg = nullptr) {
+  void broadcast(WorkerCommand::Kind kind, std::shared_ptr<const conf::Config> cfg = nullptr,
+                 std::shared_ptr<const tls::TicketKeyRing> ring = nullptr) {
     for (auto& w : workers_)
-      if (!w->finished()) w->send(WorkerCommand{kind, cfg});
+      if (!w->finished()) w->send(WorkerCommand{kind, cfg, ring});
+  }
+
+  // RFC 8446 4.6.1 / RFC 5077 5.5: ticket keys change on a schedule; every worker gets the new ring.
+  void rotate_ticket_keys() {
+    std::string err;
+    if (auto ring = ticket_keys_->rotate_if_due(clock_.now(), &err))
+      broadcast(WorkerCommand::Kind::kTicketKeys, nullptr, std::move(ring));
+    else if (!err.empty())
+      log_.log(LogLevel::kError, "tls: ticket keys not rotated: %s", err.c_str());
   }
 
   void reload() {
@@ -90,6 +117,7 @@ class Engine {
     }
     std::shared_ptr<const conf::Config> next(std::move(result.config));
     warn_unreloadable(*config_, *next, log_);
+    ticket_keys_->set_period(ticket_key_period(*next), clock_.now());
     config_ = next;
     broadcast(WorkerCommand::Kind::kReload, next);
   }
@@ -113,6 +141,7 @@ class Engine {
           }
         }
       }
+      rotate_ticket_keys();
       timespec timeout{0, 100 * 1000 * 1000};
       int sig = sigtimedwait(&set, nullptr, &timeout);
       switch (sig) {
@@ -139,6 +168,8 @@ class Engine {
 
   std::shared_ptr<const conf::Config> config_;
   Logger log_;
+  MonotonicClock clock_;  // the engine thread's time: ticket key rotation
+  std::optional<tls::TicketKeyRotator> ticket_keys_;
   std::unique_ptr<Backend> backend_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };

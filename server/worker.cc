@@ -7,6 +7,7 @@
 #include "core/loop.h"
 #include "http/server.h"
 #include "modules/modules.h"
+#include "tls/worker_tls.h"
 
 namespace sluice::server {
 
@@ -18,14 +19,16 @@ struct Worker::Loop {
   EventLoop loop;
   Logger log;
   std::unique_ptr<transport::Transport> transport;
+  std::unique_ptr<tls::TlsWorker> tls;  // outlives http: its connections come from here
   std::unique_ptr<http::HttpServer> http;
   bool graceful = false;
   bool stop_now = false;
   Instant deadline = Instant::never();
 };
 
-Worker::Worker(unsigned id, Backend& backend, std::shared_ptr<const conf::Config> config)
-    : id_(id), backend_(backend), config_(std::move(config)) {}
+Worker::Worker(unsigned id, Backend& backend, std::shared_ptr<const conf::Config> config,
+               std::shared_ptr<const tls::TicketKeyRing> ticket_keys)
+    : id_(id), backend_(backend), config_(std::move(config)), ticket_keys_(std::move(ticket_keys)) {}
 
 Worker::~Worker() { join(); }
 
@@ -88,6 +91,10 @@ void Worker::run() {
   }
   state.http.reset();
   state.loop.run_deferred();
+  if (state.tls && state.tls->counters().handshakes + state.tls->counters().handshake_failures > 0)
+    state.log.log(LogLevel::kNotice, "tls counters: %s", state.tls->counters().to_string().c_str());
+  state.tls.reset();
+  state.loop.run_deferred();
   state.transport.reset();
   loop_ = nullptr;
   finished_.store(true, std::memory_order_release);
@@ -98,7 +105,14 @@ bool Worker::setup(std::string* err) {
   s.transport = backend_.make_transport(id_, s.loop, s.log, err);
   if (!s.transport) return false;
   transport_.store(s.transport.get());
+  s.tls = std::make_unique<tls::TlsWorker>(s.loop, s.log, ticket_keys_, config_->http.send_timeout);
+  auto tls_set = s.tls->prepare(config_, err);
+  if (!tls_set) return false;
+  s.tls->install(std::move(tls_set));
   s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, modules::builtin_modules());
+  s.http->set_accept_wrapper([tls = s.tls.get()](const transport::Address& at, std::unique_ptr<transport::Connection> c) {
+    return tls->wrap_accepted(at, std::move(c));
+  });
   s.http->update_date(wall_clock_seconds());
   if (!s.http->start(config_, err)) return false;
   s.log.log(LogLevel::kInfo, "worker %u serving on the %s transport", id_, s.transport->name());
@@ -110,7 +124,9 @@ void Worker::handle(WorkerCommand& cmd) {
   switch (cmd.kind) {
     case WorkerCommand::Kind::kReload: {
       std::string err;
-      if (s.http->reload(cmd.config, &err)) {
+      auto tls_set = s.tls->prepare(cmd.config, &err);  // new certificates come with the snapshot
+      if (tls_set && s.http->reload(cmd.config, &err)) {
+        s.tls->install(std::move(tls_set));
         config_ = cmd.config;
         s.log.log(LogLevel::kNotice, "configuration reloaded");
       } else {
@@ -132,6 +148,9 @@ void Worker::handle(WorkerCommand& cmd) {
       s.log.reopen();
       s.http->reopen_logs();
       break;
+    case WorkerCommand::Kind::kTicketKeys:
+      s.tls->set_ticket_keys(cmd.ticket_keys);
+      break;
     case WorkerCommand::Kind::kNone:
       break;
   }
@@ -147,7 +166,9 @@ void Worker::serve() {
     while (auto cmd = mailbox_.pop()) handle(*cmd);
     if (s.stop_now) break;
     // Graceful stop: every request answered, and the transport has delivered what it was given.
-    if (s.graceful && ((s.http->active_connections() == 0 && s.transport->idle()) || now >= s.deadline)) break;
+    if (s.graceful && ((s.http->active_connections() == 0 && s.tls->draining() == 0 && s.transport->idle()) ||
+                       now >= s.deadline))
+      break;
 
     Duration wait = Duration::zero();
     if (!busy && !s.loop.has_deferred()) {

@@ -9,18 +9,22 @@
 #include "conf/config.h"
 #include "core/mailbox.h"
 #include "server/backend.h"
+#include "tls/ticket_keys.h"
 
 namespace sluice::server {
 
 struct WorkerCommand {
-  enum class Kind { kNone, kReload, kGracefulStop, kStop, kReopenLogs };
+  enum class Kind { kNone, kReload, kGracefulStop, kStop, kReopenLogs, kTicketKeys };
   Kind kind = Kind::kNone;
   std::shared_ptr<const conf::Config> config;  // for kReload
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys;  // for kTicketKeys: the engine's new ring
 };
 
 class Worker {
  public:
-  Worker(unsigned id, Backend& backend, std::shared_ptr<const conf::Config> config);
+  // `ticket_keys`: the engine's TLS session ticket key ring, shared read-only by every worker.
+  Worker(unsigned id, Backend& backend, std::shared_ptr<const conf::Config> config,
+         std::shared_ptr<const tls::TicketKeyRing> ticket_keys);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -46,6 +50,7 @@ class Worker {
   unsigned id_;
   Backend& backend_;
   std::shared_ptr<const conf::Config> config_;
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys_;  // the ring at start; later ones come by mail
   Mailbox<WorkerCommand> mailbox_{64};
   std::thread thread_;
   std::atomic<int> ready_{0};  // 0 pending, 1 ready, -1 failed

@@ -302,7 +302,7 @@ TEST_F(ErrorsTest, LocationPathRules) {
 }
 
 TEST_F(ErrorsTest, DuplicateLocationPaths) {
-  EXPECT_EQ(errors_after_base("[[server.location]]\npath = \"/\"\nproxy_pass = \"app\"\n"),
+  EXPECT_EQ(errors_after_base("[[server.location]]\npath = \"/\"\nproxy_pass = \"http://10.0.0.1:80\"\n"),
             Lines{"sluice.toml:9:8: server[0].location[1].path: \"/\" is already a location of this server (line 5)"});
   // The same path as exact and as prefix match is fine, as in nginx.
   LoadResult r = load_string(std::string(kValidBase) + "[[server.location]]\npath = \"= /\"\nroot = \"www\"\n",
@@ -333,6 +333,17 @@ TEST_F(ErrorsTest, TryFilesRules) {
                   "variable such as \"$uri\", or a final \"=CODE\", got string \"index.html\""});
   EXPECT_EQ(errors_after_base("try_files = []\n"),
             Lines{"sluice.toml:8:13: server[0].location[0].try_files: expected at least one element"});
+  EXPECT_EQ(errors_after_base("try_files = [\"/a$uri\", \"$args\", \"/x\"]\n"),
+            Lines{"sluice.toml:8:24: server[0].location[0].try_files[1]: the only variable try_files knows is "
+                  "$uri, got string \"$args\""});
+}
+
+TEST_F(ErrorsTest, MaxRangesRange) {
+  EXPECT_EQ(errors_after_base("max_ranges = 5000\n").size(), 1u);
+  EXPECT_EQ(errors_after_base("max_ranges = -1\n").size(), 1u);
+  LoadResult off = load_string(std::string(kValidBase) + "max_ranges = 0\n", "sluice.toml", dir.path());
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off.config->servers[0].locations[0].max_ranges, 0u);  // 0: ranges off
 }
 
 TEST_F(ErrorsTest, RtoOrder) {

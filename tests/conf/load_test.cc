@@ -198,6 +198,7 @@ error_page = { 404 = "/404.html", 500 = "/50x.html" }
   try_files = ["$uri", "$uri/", "/index.html", "=404"]
   allow_symlinks = true
   gzip_static = true
+  max_ranges = 4
   cache_control = "public, max-age=60"
   expires = "30d"
   error_page = { 403 = "/403.html" }
@@ -282,11 +283,13 @@ error_page = { 404 = "/404.html", 500 = "/50x.html" }
   EXPECT_EQ(st.try_files, (std::vector<std::string>{"$uri", "$uri/", "/index.html", "=404"}));
   EXPECT_TRUE(st.allow_symlinks);
   EXPECT_TRUE(st.gzip_static);
+  EXPECT_EQ(st.max_ranges, 4u);
   EXPECT_EQ(st.cache_control, "public, max-age=60");
   EXPECT_EQ(st.expires, Duration::seconds(30 * 86400));
   EXPECT_EQ(st.error_page, (std::map<int, std::string>{{403, "/403.html"}}));
 
   const LocationConfig& fav = s.locations[1];
+  EXPECT_EQ(fav.max_ranges, 16u);  // the default
   EXPECT_EQ(fav.path, "/favicon.ico");
   EXPECT_EQ(fav.match, MatchKind::kExact);
   EXPECT_EQ(fav.alias, dir / "www/favicon.ico");  // an exact location may alias a file
@@ -309,7 +312,7 @@ TEST_F(LoadTest, PathsAreNormalisedAndAbsolutePathsKept) {
 
 TEST_F(LoadTest, RelativeBaseDirBecomesAbsolute) {
   LoadResult r = load_string("[network]\nbackend = \"kernel\"\n[[server]]\nlisten = [\"80\"]\n"
-                             "[[server.location]]\npath = \"/\"\nproxy_pass = \"app\"\n",
+                             "[[server.location]]\npath = \"/\"\nproxy_pass = \"http://10.0.0.1:80\"\n",
                              "x.toml", "some/dir");
   ASSERT_TRUE(r.ok()) << all_errors(r);
   EXPECT_EQ(r.config->base_dir, (std::filesystem::current_path() / "some/dir").string());
@@ -340,7 +343,7 @@ TEST_F(LoadTest, LoadFileResolvesAgainstTheFilesDirectory) {
 
 TEST_F(LoadTest, LoadFileReportsErrorsWithTheGivenName) {
   dir.write("bad.toml", "[network]\nbackend = \"kernel\"\n[process]\nworkers = \"two\"\n[[server]]\n"
-                        "listen = [\"80\"]\n[[server.location]]\npath = \"/\"\nproxy_pass = \"app\"\n");
+                        "listen = [\"80\"]\n[[server.location]]\npath = \"/\"\nproxy_pass = \"http://10.0.0.1:80\"\n");
   LoadResult r = load_file(dir / "bad.toml");
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.errors.size(), 1u);
@@ -374,6 +377,23 @@ TEST_F(LoadTest, BinaryGarbageIsASyntaxErrorNotACrash) {
 TEST(ErrorText, WithAndWithoutPosition) {
   EXPECT_EQ((Error{"a.toml", 3, 7, "bad"}).to_string(), "a.toml:3:7: bad");
   EXPECT_EQ((Error{"a.toml", 0, 0, "cannot open"}).to_string(), "a.toml: cannot open");
+}
+
+TEST_F(LoadTest, TcpSynCookiesAndOutOfOrderMemory) {
+  LoadResult d = load_with_server("");
+  ASSERT_TRUE(d.ok()) << all_errors(d);
+  EXPECT_TRUE(d.config->tcp.syn_cookies);
+  EXPECT_EQ(d.config->tcp.out_of_order_memory, 64ull << 20);
+  LoadResult r = load_with_server("[tcp]\nsyn_cookies = false\nout_of_order_memory = \"8m\"\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_FALSE(r.config->tcp.syn_cookies);
+  EXPECT_EQ(r.config->tcp.out_of_order_memory, 8u << 20);
+  LoadResult bad = load_with_server("[tcp]\nout_of_order_memory = \"1k\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(all_errors(bad).find("tcp.out_of_order_memory: 1k is out of range; expected a size in "
+                                 "64k..64g"),
+            std::string::npos)
+      << all_errors(bad);
 }
 
 }  // namespace
