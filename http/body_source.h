@@ -118,7 +118,9 @@ class ConcatBody final : public BodySource {
 // Wraps a source of unknown length in chunked transfer coding (RFC 9112 7.1).
 class ChunkedBody final : public BodySource {
  public:
-  explicit ChunkedBody(std::unique_ptr<BodySource> inner) : inner_(std::move(inner)) {}
+  explicit ChunkedBody(std::unique_ptr<BodySource> inner) : inner_(std::move(inner)) {
+    inner_->set_ready_callback([this] { notify_ready(); });  // an asynchronous inner source
+  }
   PullResult pull(BufChain& out, size_t max) override;
   std::optional<uint64_t> length() const override { return std::nullopt; }
 

@@ -225,6 +225,71 @@ void HttpSession::reset_request_state() {
   status_ = 0;
   body_bytes_sent_ = 0;
   body_.reset();
+  cancel_ = nullptr;
+  body_paused_ = false;
+}
+
+// The listen address speaks TLS when its servers have [server.tls] (all or none do).
+std::string_view HttpSession::scheme() const {
+  return group_ && !group_->servers.empty() && group_->servers[0]->conf->tls ? "https" : "http";
+}
+
+// The handler holding the exchange is told, once, that it ended under it.
+void HttpSession::notify_cancel() {
+  if (auto cb = std::exchange(cancel_, nullptr)) cb();
+}
+
+bool HttpSession::pause_body(bool paused) {
+  if (body_paused_ == paused) return true;
+  body_paused_ = paused;
+  if (paused) {
+    if (read_wait_ == ReadWait::kBody) {
+      ctx_.loop.timers().cancel(read_timer_);
+      read_wait_ = ReadWait::kNone;
+    }
+  } else {
+    std::weak_ptr<char> alive = alive_;
+    ctx_.loop.defer([this, alive] {
+      if (!alive.expired()) drive();
+    });
+  }
+  return true;
+}
+
+// RFC 9110 15.2.2: the 101 goes out with the handler's Upgrade and Connection fields; once it is
+// written the connection leaves the session (hand_over).
+void HttpSession::upgrade(Response r, TakeConnection take) {
+  if (responded_ || phase_ != Phase::kActive || !can_upgrade()) return;
+  responded_ = response_started_ = true;
+  status_ = 101;
+  keep_alive_ = false;
+  ctx_.counters.count_response(101);
+  ResponseMeta meta;
+  meta.server = site_->server_token;
+  meta.date = ctx_.date.http_date();
+  meta.upgrade = true;
+  out_.append(serialize_response_head(101, r.headers, meta));
+  upgrade_take_ = std::move(take);
+  drive();
+}
+
+// RFC 9110 7.8: after the 101 the connection speaks another protocol; whoever takes it owns it.
+void HttpSession::hand_over() {
+  TakeConnection take = std::move(upgrade_take_);
+  upgrade_take_ = nullptr;
+  log_request();
+  cancel_ = nullptr;
+  phase_ = Phase::kClosed;
+  read_wait_ = ReadWait::kNone;
+  ctx_.loop.timers().cancel(read_timer_);
+  ctx_.loop.timers().cancel(write_timer_);
+  BufChain early = std::move(in_);
+  std::unique_ptr<transport::Connection> conn = std::move(conn_);
+  if (!notified_) {
+    notified_ = true;
+    owner_.session_closed(this);
+  }
+  take(std::move(conn), std::move(early));
 }
 
 }  // namespace sluice::http

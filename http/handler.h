@@ -6,6 +6,7 @@
 // at once or later (an asynchronous handler, such as the proxy, keeps the Exchange until then; the
 // session guarantees it stays valid until a response is given or the exchange is cancelled).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "http/date_cache.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "transport/transport.h"
 
 namespace sluice::http {
 
@@ -54,6 +56,24 @@ class Exchange {
   // in one request is a loop: 500.
   static constexpr int kMaxInternalRedirects = 10;
   virtual void internal_redirect(std::string path) = 0;
+
+  // For handlers that keep the exchange past handle() (the proxy). Defaults: not supported.
+  // The client's address ("192.0.2.7") and the scheme it used ("http", "https").
+  virtual std::string_view remote_addr() const { return {}; }
+  virtual std::string_view scheme() const { return "http"; }
+  // Called once if the exchange ends before the handler is done with it: the client went away or
+  // the connection closed while no response was given, the body reader was registered, or the
+  // response body was being sent. Afterwards the Exchange must not be touched.
+  virtual void set_cancel_callback(std::function<void()> cb) { (void)cb; }
+  // Stops (true) or resumes (false) reading the request body: the client is held back by TCP and
+  // client_body_timeout does not run while stopped. False when not supported.
+  virtual bool pause_body(bool paused) { (void)paused; return false; }
+  // RFC 9110 7.8 / 15.2.2: answers with `r` (a 101 carrying Upgrade and Connection) and, once it is
+  // written, hands the client connection and any bytes read past the request to `take`; the
+  // exchange and the session end there. Only when can_upgrade() (a request without a body).
+  using TakeConnection = std::function<void(std::unique_ptr<transport::Connection>, BufChain)>;
+  virtual bool can_upgrade() const { return false; }
+  virtual void upgrade(Response r, TakeConnection take) { (void)r, (void)take; }
 };
 
 class ContentHandler {

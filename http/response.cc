@@ -113,7 +113,7 @@ Slice serialize_response_head(int status, const HeaderList& headers, const Respo
     auto [q, ec2] = std::to_chars(num, num + sizeof num, *meta.content_length);
     put(out, "Content-Length", std::string_view(num, size_t(q - num)));
   }
-  put(out, "Connection", meta.keep_alive ? "keep-alive" : "close");
+  if (!meta.upgrade) put(out, "Connection", meta.keep_alive ? "keep-alive" : "close");
   out += "\r\n";
   return Slice::copy_of(out);
 }

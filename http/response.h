@@ -46,6 +46,7 @@ struct ResponseMeta {
   std::optional<uint64_t> content_length; // unset and !chunked: no Content-Length
   bool chunked = false;
   bool keep_alive = true;
+  bool upgrade = false;  // 101: the handler's Upgrade and Connection fields, no framing of ours
 };
 
 // "HTTP/1.1 <status> <reason>\r\n" + fields + "\r\n", in one slice.

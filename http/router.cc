@@ -31,10 +31,6 @@ bool build_location(const conf::Config& config, const conf::ServerConfig& server
   out->conf = &loc;
   out->error_pages = server.error_page;
   for (const auto& [status, uri] : loc.error_page) out->error_pages[status] = uri;
-  if (loc.proxy_pass) {
-    out->handler = std::make_unique<ProxyNotImplementedHandler>();
-    return true;
-  }
   LocationScope scope{config, server, loc};
   for (const auto& m : modules.modules()) {
     std::string merr;
@@ -45,6 +41,11 @@ bool build_location(const conf::Config& config, const conf::ServerConfig& server
              "\": " + std::string(m->name()) + ": " + merr;
       return false;
     }
+  }
+  if (loc.proxy_pass) {  // only the proxy module serves these; without it the config cannot work
+    *err = server.file + ":" + std::to_string(server.line) + ": location \"" + loc.path +
+           "\": proxy_pass needs the proxy module";
+    return false;
   }
   out->handler = std::make_unique<NotFoundHandler>();
   return true;

@@ -56,11 +56,4 @@ class Router {
   std::vector<ServerGroup> groups_;
 };
 
-// The handler for locations with proxy_pass until the proxy module exists: 502.
-// TODO(proxy issue): replaced by the proxy module's handler.
-class ProxyNotImplementedHandler final : public ContentHandler {
- public:
-  void handle(Exchange& ex) override { ex.respond_error(502); }
-};
-
 }  // namespace sluice::http

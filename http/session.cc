@@ -53,6 +53,7 @@ void HttpSession::begin_shutdown() {
 
 void HttpSession::on_closed(transport::Connection&, transport::CloseReason) {
   if (phase_ != Phase::kClosed) {
+    notify_cancel();
     if (response_started_ && !logged_) log_request();
     phase_ = Phase::kClosed;
     read_wait_ = ReadWait::kNone;
@@ -91,11 +92,14 @@ void HttpSession::step() {
 
 size_t HttpSession::fill_input() {
   size_t total = 0;
+  input_capped_ = false;
   while (in_.size() < kMaxBufferedInput) {
     size_t n = conn_->read(in_, kReadChunk);
-    if (n == 0) break;
+    if (n == 0) return total;
     total += n;
   }
+  // Stopped with the buffer full, not the socket empty: no new edge will say more is waiting.
+  input_capped_ = true;
   return total;
 }
 
@@ -125,13 +129,14 @@ void HttpSession::step_active() {
   read_body();
   if (phase_ != Phase::kActive) return;
   if (!write_out()) return;
+  if (upgrade_take_) return hand_over();
   bool body_finished = parser_.body_done() || body_mode_ == BodyMode::kAbandoned;
   if (response_started_ && !body_ && out_.empty() && body_finished) finish_request();
 }
 
 void HttpSession::read_body() {
   if (parser_.body_done() || body_mode_ == BodyMode::kNone || body_mode_ == BodyMode::kUnclaimed ||
-      body_mode_ == BodyMode::kAbandoned)
+      body_mode_ == BodyMode::kAbandoned || body_paused_)
     return;
   fill_input();
   BufChain data;
@@ -167,6 +172,12 @@ void HttpSession::read_body() {
   // nginx's client_body_timeout: the time between two successive reads.
   if (parser_.body_received() != before || read_wait_ != ReadWait::kBody)
     arm_read(ReadWait::kBody, limits_.client_body_timeout);
+  if (input_capped_) {  // more may be waiting in the socket: read it after other connections had a turn
+    std::weak_ptr<char> alive = alive_;
+    ctx_.loop.defer([this, alive] {
+      if (!alive.expired()) drive();
+    });
+  }
 }
 
 // Moves queued bytes to the transport and pulls more body as the transport makes room. The queue
@@ -251,6 +262,7 @@ bool HttpSession::send_file_body(size_t* budget) {
 }
 
 void HttpSession::finish_request() {
+  cancel_ = nullptr;  // the handler is done with the exchange
   log_request();
   if (!keep_alive_) {
     start_linger();
@@ -307,6 +319,7 @@ void HttpSession::step_linger() {
 
 void HttpSession::close_now(bool abort) {
   if (phase_ == Phase::kClosed) return;
+  notify_cancel();
   if (response_started_ && !logged_) log_request();
   phase_ = Phase::kClosed;
   read_wait_ = ReadWait::kNone;

@@ -94,6 +94,14 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   void respond_error(int status, HeaderList extra = {}) override;
   void read_body(BodyReader* reader) override;
   void internal_redirect(std::string path) override;
+  std::string_view remote_addr() const override { return remote_addr_; }
+  std::string_view scheme() const override;
+  void set_cancel_callback(std::function<void()> cb) override { cancel_ = std::move(cb); }
+  bool pause_body(bool paused) override;
+  bool can_upgrade() const override { return body_mode_ == BodyMode::kNone; }
+  void upgrade(Response r, TakeConnection take) override;
+  void hand_over();
+  void notify_cancel();
 
   // Response body output (write_out's pieces).
   enum class Fill { kReady, kBlocked, kFailed };
@@ -138,6 +146,10 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   int status_ = 0;
   uint64_t body_bytes_sent_ = 0;
   std::unique_ptr<BodySource> body_;
+  std::function<void()> cancel_;     // the handler's, while it holds the exchange
+  bool body_paused_ = false;
+  bool input_capped_ = false;        // fill_input() stopped at kMaxBufferedInput
+  TakeConnection upgrade_take_;      // set while a 101 is being written
 };
 
 }  // namespace sluice::http

@@ -7,6 +7,7 @@
 #include "core/loop.h"
 #include "http/server.h"
 #include "modules/modules.h"
+#include "proxy/module.h"
 #include "tls/worker_tls.h"
 
 namespace sluice::server {
@@ -20,6 +21,7 @@ struct Worker::Loop {
   Logger log;
   std::unique_ptr<transport::Transport> transport;
   std::unique_ptr<tls::TlsWorker> tls;  // outlives http: its connections come from here
+  std::unique_ptr<proxy::ProxyRuntime> proxy;  // outlives http: handlers and bodies point at it
   std::unique_ptr<http::HttpServer> http;
   bool graceful = false;
   bool stop_now = false;
@@ -91,6 +93,10 @@ void Worker::run() {
   }
   state.http.reset();
   state.loop.run_deferred();
+  if (state.proxy && state.proxy->counters().requests > 0)
+    state.log.log(LogLevel::kNotice, "proxy counters: %s", proxy::to_string(state.proxy->counters()).c_str());
+  state.proxy.reset();
+  state.loop.run_deferred();
   if (state.tls && state.tls->counters().handshakes + state.tls->counters().handshake_failures > 0)
     state.log.log(LogLevel::kNotice, "tls counters: %s", state.tls->counters().to_string().c_str());
   state.tls.reset();
@@ -109,7 +115,10 @@ bool Worker::setup(std::string* err) {
   auto tls_set = s.tls->prepare(config_, err);
   if (!tls_set) return false;
   s.tls->install(std::move(tls_set));
-  s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, modules::builtin_modules());
+  s.proxy = std::make_unique<proxy::ProxyRuntime>(s.loop, *s.transport, s.log);
+  http::ModuleRegistry mods = modules::builtin_modules();
+  mods.add(std::make_unique<proxy::ProxyModule>(*s.proxy));
+  s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, std::move(mods));
   s.http->set_accept_wrapper([tls = s.tls.get()](const transport::Address& at, std::unique_ptr<transport::Connection> c) {
     return tls->wrap_accepted(at, std::move(c));
   });
@@ -139,6 +148,7 @@ void Worker::handle(WorkerCommand& cmd) {
         s.graceful = true;
         s.deadline = s.loop.now() + config_->process.shutdown_timeout;
         s.http->begin_shutdown();
+        s.proxy->begin_shutdown();
       }
       break;
     case WorkerCommand::Kind::kStop:
