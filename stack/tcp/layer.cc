@@ -141,7 +141,8 @@ Instant TcpLayer::next_deadline() const {
 void TcpLayer::flush() {
   if (flushing_) return;
   flushing_ = true;
-  while (!pending_.empty()) {
+  while (!pending_.empty() || !deferred_output_.empty()) {
+    run_deferred_output();
     std::vector<Pending> batch;
     batch.swap(pending_);
     for (const Pending& e : batch) {
@@ -162,6 +163,7 @@ void TcpLayer::flush() {
       }
     }
   }
+  run_deferred_output();
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
@@ -172,6 +174,35 @@ void TcpLayer::flush() {
   }
   to_free_.clear();
   flushing_ = false;
+}
+
+void TcpLayer::output_soon(Tcb& t) {
+  if (!flushing_) {
+    tcp_output(*this, t);
+    reschedule(t);
+    return;
+  }
+  // Like Linux's autocorking: what handlers queue while events are delivered goes out after them,
+  // so data, the FIN of a close() and the ACK of the request share segments (RFC 9293 3.8.6.3
+  // allows the ACK to wait; RFC 9293 3.10.4 lets the FIN follow the queued data).
+  if (!t.output_deferred) {
+    t.output_deferred = true;
+    deferred_output_.push_back({t.slot, slots_[t.slot].generation});
+  }
+}
+
+void TcpLayer::run_deferred_output() {
+  while (!deferred_output_.empty()) {
+    std::vector<SocketHandle> batch;
+    batch.swap(deferred_output_);
+    for (SocketHandle h : batch) {
+      Tcb* t = find(h);
+      if (!t || !t->output_deferred) continue;
+      t->output_deferred = false;
+      tcp_output(*this, *t);
+      reschedule(*t);
+    }
+  }
 }
 
 // ---- Input

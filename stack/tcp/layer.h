@@ -128,7 +128,11 @@ class TcpLayer final : private TcbEnv {
                     BufChain& payload);
   Listener* find_listener(uint32_t ip, uint16_t port, uint32_t* index);
   void reschedule(Tcb& t);
-  void flush();   // events, then frees
+  void flush();   // events, then deferred output, then frees
+  // Sends what the socket may send now, or, from inside an event handler, once the handlers of
+  // this batch have run: a response and the close that follows it leave as one segment.
+  void output_soon(Tcb& t);
+  void run_deferred_output();
   bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
 
   TcpParams params_;
@@ -149,6 +153,7 @@ class TcpLayer final : private TcbEnv {
   std::vector<Listener> listeners_;
   std::set<std::pair<int64_t, uint32_t>> timers_;  // (deadline, slot)
   std::vector<Pending> pending_;
+  std::vector<SocketHandle> deferred_output_;  // sockets written or closed by event handlers
   bool flushing_ = false;
   unsigned half_open_ = 0;
   size_t ooo_bytes_ = 0;

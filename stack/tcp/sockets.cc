@@ -26,8 +26,7 @@ size_t TcpLayer::send(SocketHandle h, BufChain& data) {
   size_t offered = data.size();
   size_t n = t->sndbuf.push(data);
   if (n < offered) t->want_writable = true;
-  tcp_output(*this, *t);
-  reschedule(*t);
+  output_soon(*t);
   flush();
   return n;
 }
@@ -42,9 +41,10 @@ size_t TcpLayer::recv(SocketHandle h, BufChain& out, size_t max) {
   if (!t || t->app_closed) return 0;
   size_t n = t->rcvbuf.read(out, max);
   // RFC 9293 3.8.6.2.2: announce the window when it grew by min(RCV.BUFF / 2, MSS) or more.
+  // From a handler it rides on the answer, if one follows (output_soon).
   if (n > 0 && window_update_due(*this, *t)) {
-    send_ack(*this, *t);
-    reschedule(*t);
+    t->ack_now = true;
+    output_soon(*t);
   }
   return n;
 }
@@ -80,8 +80,7 @@ void TcpLayer::shutdown(SocketHandle h) {
     default:
       return;
   }
-  tcp_output(*this, *t);
-  reschedule(*t);
+  output_soon(*t);
   flush();
 }
 

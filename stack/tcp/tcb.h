@@ -70,6 +70,7 @@ struct Tcb {
   uint32_t ts_recent = 0;
   TcpSeq last_ack_sent;
   bool nodelay = true;
+  bool output_deferred = false;  // in the layer's list of sockets to send for after the events
 
   // RTT (RFC 6298) and Karn's algorithm.
   RttEstimator rtt;

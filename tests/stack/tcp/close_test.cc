@@ -149,5 +149,44 @@ TEST(TcpClose, CloseFromInsideOnReadableIsSafe) {
   EXPECT_FALSE(net.a.layer.valid(ha));
 }
 
+TEST(TcpClose, AnswerAndCloseFromAHandlerLeaveAsOneSegment) {
+  Net net;
+  auto [ha, hb] = net.establish();
+  // b answers a request and closes, as HTTP/1.1 does with "Connection: close".
+  net.b.on_read = [&](SocketHandle h) {
+    BufChain resp;
+    resp.append_copy("HTTP/1.1 200 OK\r\n\r\n");
+    net.b.layer.send(h, resp);
+    net.b.layer.close(h);
+  };
+  BufChain req;
+  req.append_copy("GET / HTTP/1.1\r\n\r\n");
+  net.a.layer.send(ha, req);
+  const size_t before = net.log_b.size();
+  net.run_for(Duration::millis(7));  // the request is in (5 ms one way), nothing back yet
+  // The answer carries the FIN of the close and the ACK of the request: one segment, no pure ACK.
+  ASSERT_EQ(net.log_b.size(), before + 1);
+  const Captured& seg = net.log_b.back();
+  EXPECT_EQ(seg.payload.to_string(), "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_TRUE(seg.hdr.fin());
+  EXPECT_TRUE(seg.hdr.ack_set());
+  net.run_for(Duration::millis(100));
+  EXPECT_EQ(net.a.received.to_string(), "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_TRUE(net.a.layer.recv_eof(ha));
+}
+
+TEST(TcpClose, SendOutsideHandlersLeavesAtOnce) {
+  Net net;
+  auto [ha, hb] = net.establish();
+  const size_t before = net.log_a.size();
+  BufChain d;
+  d.append_copy("now");
+  net.a.layer.send(ha, d);
+  net.collect();
+  ASSERT_EQ(net.log_a.size(), before + 1);
+  EXPECT_EQ(net.log_a.back().payload.to_string(), "now");
+  EXPECT_FALSE(net.log_a.back().hdr.fin());
+}
+
 }  // namespace
 }  // namespace sluice::stack::tcp::testing
