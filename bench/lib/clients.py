@@ -5,6 +5,7 @@ timeout here; each returns one result dict with the same keys whatever the clien
 import json
 import os
 import re
+import resource
 
 import procs
 import topology as topo
@@ -86,12 +87,22 @@ def client_counters(text):
     return total
 
 
+def cpu_seconds(before, after):
+    """User + system CPU time between two getrusage() results."""
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def run_client(cmd, log_path, duration_s, parse):
-    """Runs one load generator to completion (it stops itself after its duration)."""
+    """Runs one load generator to completion (it stops itself after its duration). client_cpu: the
+    CPU time it used over its duration (1.0: one core busy throughout; near it, the client may be
+    what limits req/s). Only the client is reaped while it runs, so the children's usage is its."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = procs.start(cmd, log_path)
     procs.wait(p, timeout=duration_s + 60)
+    used = cpu_seconds(before, resource.getrusage(resource.RUSAGE_CHILDREN))
     text = open(log_path).read()
     r = parse(text)
+    r["client_cpu"] = used / duration_s if duration_s else None
     r["exit"] = p.returncode
     r["log"] = os.path.basename(log_path)
     return r, text

@@ -4,8 +4,8 @@ import os
 import statistics
 import subprocess
 
-COLUMNS = ["scenario", "client", "server", "mode", "runs", "rps_median", "rps_min", "rps_max", "p50_ms", "p90_ms",
-           "p99_ms", "p999_ms", "max_ms", "errors", "frames_per_request"]
+COLUMNS = ["scenario", "case", "client", "server", "mode", "runs", "rps_median", "rps_min", "rps_max", "p50_ms",
+           "p90_ms", "p99_ms", "p999_ms", "max_ms", "errors", "frames_per_request", "client_cpu"]
 
 
 def _med(values):
@@ -22,6 +22,7 @@ def summarize(scenario, client, server, mode, runs):
             "p99_ms": _med([r.get("p99_ms") for r in runs]), "p999_ms": _med([r.get("p999_ms") for r in runs]),
             "max_ms": _med([r.get("max_ms") for r in runs]), "errors": sum(r.get("errors", 0) for r in runs),
             "frames_per_request": _med([r.get("frames_per_request") for r in runs]),
+            "client_cpu": _med([r.get("client_cpu") for r in runs]),
             "command": runs[0].get("command", "") if runs else "",
             "server_command": runs[0].get("server_command", "") if runs else "",
             "server_conf": runs[0].get("server_conf", "") if runs else ""}
@@ -31,6 +32,10 @@ def _fmt(v, digits=0):
     if v is None:
         return "-"
     return f"{v:,.{digits}f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _pct(v):
+    return "-" if v is None else f"{100 * v:.0f} %"
 
 
 def write_csv(path, rows):
@@ -68,6 +73,31 @@ def _data_file(path, clusters, key):
             f.write(f"\"{label}\" " + " ".join(vals) + "\n")
 
 
+COLORS = ["#3366aa", "#cc5533", "#55aa55", "#aa8822", "#8855aa"]
+_GP_HEAD = """set terminal pngcairo size 1200,{height} noenhanced font ",10"
+set datafile missing "-"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top left
+"""
+
+
+def _plot(datafile, titles):
+    return ", ".join(f'"{datafile}" using {i + 2}{":xtic(1)" if i == 0 else ""} title "{t}" '
+                     f'lc rgb "{COLORS[i % len(COLORS)]}"' for i, t in enumerate(titles))
+
+
+def _gnuplot(tmpdir, name, script):
+    sp = os.path.join(tmpdir, name + ".gp")
+    with open(sp, "w") as f:
+        f.write(script)
+    p = subprocess.run(["gnuplot", sp], capture_output=True, text=True, timeout=60)
+    return p.stderr if p.returncode != 0 else ""
+
+
 def write_plots(tmpdir, results_dir, name, rows):
     """Clustered bar charts per client and mode, one bar per server: req/s, and p50 / p99 latency."""
     clusters = _clusters(rows)
@@ -77,25 +107,13 @@ def write_plots(tmpdir, results_dir, name, rows):
         _data_file(files[key], clusters, key)
     rps_png = os.path.join(results_dir, f"{name}-rps.png")
     lat_png = os.path.join(results_dir, f"{name}-latency.png")
-    colors = ["#3366aa", "#cc5533", "#55aa55"]
-
-    def plot(datafile):
-        return ", ".join(f'"{datafile}" using {i + 2}{":xtic(1)" if i == 0 else ""} title "{t}" lc rgb "{colors[i]}"'
-                         for i, (t, _) in enumerate(SERIES))
-    script = f"""
-set terminal pngcairo size 1200,{600} noenhanced font ",10"
-set datafile missing "-"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set grid ytics
-set key top left
+    titles = [t for t, _ in SERIES]
+    script = _GP_HEAD.format(height=600) + f"""
 set output "{rps_png}"
 set title "{name}: requests/s (median of runs), 600-byte GET, 1 server worker"
 set ylabel "requests/s"
 set yrange [0:*]
-plot {plot(files["rps_median"])}
+plot {_plot(files["rps_median"], titles)}
 set terminal pngcairo size 1200,900 noenhanced font ",10"
 set output "{lat_png}"
 set multiplot layout 2,1
@@ -103,18 +121,51 @@ set logscale y
 set yrange [*:*]
 set title "{name}: p50 latency (median of runs), ms"
 set ylabel "ms"
-plot {plot(files["p50_ms"])}
+plot {_plot(files["p50_ms"], titles)}
 set title "{name}: p99 latency (median of runs), ms"
-plot {plot(files["p99_ms"])}
+plot {_plot(files["p99_ms"], titles)}
 unset multiplot
 """
-    sp = os.path.join(tmpdir, "plot.gp")
-    with open(sp, "w") as f:
-        f.write(script)
-    p = subprocess.run(["gnuplot", sp], capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        return [], p.stderr
+    err = _gnuplot(tmpdir, "plot", script)
+    if err:
+        return [], err
     return [os.path.basename(rps_png), os.path.basename(lat_png)], ""
+
+
+def section_clusters(rows):
+    """A scenario group's bar chart: ([(cluster label, {series index: row})], series labels), one
+    cluster per case and mode, one series per server label, in the order the rows came."""
+    series = list(dict.fromkeys(r["server"] for r in rows))
+    clusters = {}
+    for r in rows:
+        label = f"{r['case']} {r['mode']}" if r.get("case") else r["mode"]
+        clusters.setdefault(label, {})[series.index(r["server"])] = r
+    return list(clusters.items()), series
+
+
+def write_section_plot(tmpdir, results_dir, name, section):
+    """<name>-<key>.png: req/s, one panel per case and mode (each with its own scale: handshakes/s
+    and keep-alive req/s differ a hundredfold), one bar per server; returns (file name, error)."""
+    clusters, series = section_clusters(section.rows)
+    png = f"{name}-{section.key}.png"
+    script = _GP_HEAD.format(height=600) + f"""set output "{os.path.join(results_dir, png)}"
+set multiplot layout 1,{len(clusters)} title "{name}: {section.title}: requests/s (median of runs), 1 server worker"
+set yrange [0:*]
+set format y "%.0f"
+set xtics scale 0
+set key top right font ",8"
+"""
+    for n, (label, by_series) in enumerate(clusters):
+        dat = os.path.join(tmpdir, f"plot-{section.key}-{n}.dat")
+        vals = [f"{by_series[i]['rps_median']:.4f}" if by_series.get(i, {}).get("rps_median") else "-"
+                for i in range(len(series))]
+        with open(dat, "w") as f:
+            f.write('"" ' + " ".join(vals) + "\n")
+        script += (f'set title "{label}"\nset ylabel "{"requests/s" if n == 0 else ""}"\n'
+                   f'{"" if n == 0 else "unset key"}\nplot {_plot(dat, series)}\n')
+    script += "unset multiplot\n"
+    err = _gnuplot(tmpdir, f"plot-{section.key}", script)
+    return (None, err) if err else (png, "")
 
 
 def _table(rows):
@@ -129,15 +180,42 @@ def _table(rows):
     return out
 
 
-def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, commands, configs):
+def _section(s):
+    """A scenario group (runs.Section): its results, ratios, notes and plot."""
+    L = [f"## {s.title}", ""] + ([s.intro, ""] if s.intro else [])
+    if s.rows:
+        L += ["| case | server | mode | req/s (median) | min..max | p50 ms | p90 ms | p99 ms | max ms | errors | "
+              "frames/req | wrk CPU |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        L += [f"| {r['case']} | {r['server']} | {r['mode']} | {_fmt(r['rps_median'])} | {_fmt(r['rps_min'])}.."
+              f"{_fmt(r['rps_max'])} | {_fmt(r['p50_ms'], 3)} | {_fmt(r['p90_ms'], 3)} | {_fmt(r['p99_ms'], 3)} | "
+              f"{_fmt(r['max_ms'], 3)} | {r['errors']} | {_fmt(r['frames_per_request'], 2)} | "
+              f"{_pct(r.get('client_cpu'))} |" for r in s.rows]
+        L.append("")
+    if s.ratios:
+        L += ["| ratio (same run) | case | mode | value |", "|---|---|---|---:|"]
+        L += [f"| {r['what']} | {r['case']} | {r['mode']} | {_fmt(r['value'], 2)} |" for r in s.ratios] + [""]
+    L += [f"- {n}" for n in s.notes] + ([""] if s.notes else [])
+    if s.plot:
+        L += [f"![{s.plot}]({s.plot})", ""]
+    return L
+
+
+def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, commands, configs, sections=()):
     L = [f"# sluice benchmark: {name}", ""]
     L += [f"- {k}: {v}" for k, v in meta.items()]
     L += ["", "Figures are medians over the runs of each configuration; a fresh server is started for every run.",
           "Latency columns for wrk are wrk's own (it reports no p99.9); sluice-load's come from its HDR-style "
-          "histogram.", ""]
-    L += ["## Results", ""] + _table(rows) + [""]
-    L += ["## Ratios (same run)", "", "| ratio | mode | client | value |", "|---|---|---|---:|"]
-    L += [f"| {r['what']} | {r['mode']} | {r['client']} | {_fmt(r['value'], 2)} |" for r in ratios] + [""]
+          "histogram."]
+    if sections:
+        L += ["In the scenario groups' tables, wrk CPU is the CPU time wrk used over a run, as a share of its one "
+              "core (near 100 %, the client rather than the server may be what limits req/s); frames/req counts "
+              "every frame the userspace stack moved, upstream ones included."]
+    L += [""]
+    if rows:
+        L += ["## Results", ""] + _table(rows) + [""]
+    if ratios:
+        L += ["## Ratios (same run)", "", "| ratio | mode | client | value |", "|---|---|---|---:|"]
+        L += [f"| {r['what']} | {r['mode']} | {r['client']} | {_fmt(r['value'], 2)} |" for r in ratios] + [""]
     if limit:
         L += ["## The packet-rate limit (dpdk-testpmd on the same veth + net_af_packet path)", "",
               "testpmd in the client namespace sends 64-byte frames (txonly); testpmd in the server namespace "
@@ -161,6 +239,8 @@ def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, comm
               f"{c['marginal_ir_per_request']:,.0f} |" for c in callgrind] + [""]
     if plots:
         L += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
+    for sec in sections:
+        L += _section(sec)
     L += ["## Command lines", ""] + [f"    {c}" for c in commands] + [""]
     L += ["## Server configurations (paths are under bench/results/tmp/)", ""]
     for server, text in configs.items():

@@ -1,77 +1,29 @@
 """The scenarios of bench/run, the ratios between them, and the report."""
-import dataclasses
 import os
 import platform
 import re
 import shlex
 import statistics
+import subprocess
+import sys
 import time
 
 import callgrind
-import clients
+import group_filecache
+import group_proxy
+import group_tls
 import limit
 import procs
 import report
+import runs
 import topology as topo
-from servers import Server
+from runs import Plan, frames_per_request, one_run  # noqa: F401 (bench/run and the tests use them from here)
 
 SERVERS = ["sluice-dpdk", "sluice-kernel", "nginx"]
 MODES = ["close", "keepalive"]
-PATH = "/small.bin"
-
-
-@dataclasses.dataclass
-class Plan:
-    name: str
-    quick: bool
-    runs: int
-    duration_s: int
-    connections: int
-    sluice: str
-    sluice_load: str
-    tmpdir: str
-    www: str
-    results_dir: str
-    only: set
-    servers: list
-
-
-def frames_per_request(counters, client_result, mode):
-    """Frames the server moved per request (received + sent), from sluice's own counters."""
-    rx, tx = counters.get("link.rx_frames"), counters.get("link.tx_frames")
-    if rx is None or tx is None:
-        return None
-    if mode == "close":
-        n = counters.get("conn_passive") or 0
-    else:
-        n = client_result.get("requests") or 0
-    return (rx + tx) / n if n else None
-
-
-def one_run(plan, server_name, client, mode, rep, memif_socket=None):
-    """A fresh server, one client run against it, the server stopped; returns the result dict."""
-    server = Server(server_name, plan.sluice, plan.tmpdir, plan.www, memif_socket)
-    tag = f"{client}-{server_name}-{mode}-{rep}"
-    if client == "wrk":
-        cmd, parse = clients.wrk_cmd(server.url(PATH), mode, plan.connections, plan.duration_s), clients.parse_wrk
-    else:
-        transport = "memif" if server_name == "sluice-memif" else "af_packet"
-        cmd = clients.sluice_load_cmd(plan.sluice_load, server.url(PATH), mode, plan.connections, plan.duration_s,
-                                      transport, memif_socket)
-        parse = clients.parse_sluice_load
-    server.start()
-    try:
-        r, _ = clients.run_client(cmd, os.path.join(plan.tmpdir, tag + ".log"), plan.duration_s, parse)
-    finally:
-        counters = server.stop()
-    r["frames_per_request"] = frames_per_request(counters, r, mode)
-    r["command"] = shlex.join(cmd)
-    r["server_command"] = server.command_line()
-    with open(server.conf) as f:
-        r["server_conf"] = f.read()
-    print(f"  {tag}: {r['rps']:,.0f} req/s, p99 {r.get('p99_ms') or 0:.3f} ms, errors {r['errors']}"
-          + (f", frames/req {r['frames_per_request']:.2f}" if r["frames_per_request"] else ""), flush=True)
-    return r
+# The scenario groups beyond the 600-byte GET, each in its own module.
+GROUPS = {"filecache": group_filecache, "tls": group_tls, "proxy": group_proxy}
+ALL = ["wrk", "load", "memif", "limit", "callgrind"] + list(GROUPS)
 
 
 def veth_scenario(plan, client):
@@ -111,7 +63,9 @@ def limit_scenario(plan):
 
 
 def find(rows, client, server, mode):
-    return next((r for r in rows if r["client"] == client and r["server"] == server and r["mode"] == mode), None)
+    """The row of scenario 1 (wrk) or 2 (sluice-load) for this server and mode."""
+    return next((r for r in rows if r["client"] == client and r["server"] == server and r["mode"] == mode
+                 and not r.get("case")), None)
 
 
 def ratios(rows, lim):
@@ -174,6 +128,7 @@ def metadata(plan, load_before, load_after):
     model = _version(["lscpu"], r"Model name:\s+(.*)")
     wrk = _version(["wrk", "-v"], r"(wrk \S+)")
     return {
+        "command": shlex.join(["bench/run"] + sys.argv[1:]),
         "machine": f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}",
         "sluice commit measured": source_of(plan.sluice),
         "versions": f"{_version(['nginx', '-v'])}; DPDK {_version(['pkg-config', '--modversion', 'libdpdk'])}; "
@@ -218,24 +173,54 @@ def run_all(plan):
             print(f"  {mode}: {c['ir_per_request']:,.0f} instructions/request "
                   f"(marginal {c['marginal_ir_per_request']:,.0f})", flush=True)
             cg.append(c)
+    sections, failed = [], []
+    for key, group in GROUPS.items():
+        if key not in plan.only:
+            continue
+        print(f"{key}: {group.TITLE}", flush=True)
+        try:
+            sections.append(group.run(plan))
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            # The other groups still run and the report says what failed; bench/run exits 1.
+            print(f"  {key} FAILED: {e}", flush=True)
+            failed.append(key)
+            first = (str(e).splitlines() or [type(e).__name__])[0]
+            sections.append(runs.Section(key, group.TITLE, "", [], [], notes=[
+                f"FAILED: {first} (the whole message is in bench/run's output; logs in bench/results/tmp/"
+                f"{plan.name}/)"]))
     meta = metadata(plan, load_before, _loadavg())
     meta["measuring took"] = f"{time.monotonic() - started:.0f} s"
-    write_results(plan, rows, lim, cg, meta)
+    write_results(plan, rows, lim, cg, meta, sections)
+    return failed
 
 
-def write_results(plan, rows, lim, cg, meta):
+def _commands(r):
+    label = f"{r['case']}, " if r.get("case") else ""
+    return [f"# {label}{r['client']} {r['mode']} -> {r['server']}", "server: " + r["server_command"],
+            "client: " + r["command"]]
+
+
+def write_results(plan, rows, lim, cg, meta, sections=()):
     base = os.path.join(plan.results_dir, plan.name)
-    report.write_csv(base + ".csv", rows)
+    every_row = rows + [r for s in sections for r in s.rows]
+    report.write_csv(base + ".csv", every_row)
     plots, err = report.write_plots(plan.tmpdir, plan.results_dir, plan.name, rows) if rows else ([], "")
+    for s in sections:
+        if s.rows:
+            s.plot, e = report.write_section_plot(plan.tmpdir, plan.results_dir, plan.name, s)
+            err += e
     if err:
         print("gnuplot failed: " + err, flush=True)
-    commands = []
-    for r in rows:
-        commands += [f"# {r['client']} {r['mode']} -> {r['server']}", "server: " + r["server_command"],
-                     "client: " + r["command"]]
+    commands = [c for r in rows for c in _commands(r)]
     if lim:
         commands += ["# limit", "server: " + lim["server_command"], "client: " + lim["client_command"]]
     for c in cg:
         commands += [f"# callgrind {c['mode']}", "server: " + c["command"], "client: " + c["client"]]
     configs = {r["server"]: r["server_conf"] for r in rows if r.get("server_conf")}
-    report.write_markdown(base + ".md", plan.name, meta, rows, ratios(rows, lim), lim, cg, plots, commands, configs)
+    for s in sections:
+        commands += s.commands + [c for r in s.rows for c in _commands(r)]
+        for r in s.rows:
+            configs.setdefault(f"{r['server']} ({s.key})", r["server_conf"])
+        configs.update(s.configs)
+    report.write_markdown(base + ".md", plan.name, meta, rows, ratios(rows, lim), lim, cg, plots, commands, configs,
+                          sections)

@@ -6,6 +6,9 @@ every offload off (both ends see MTU-sized frames with real checksums, as a NIC 
   198.18.0.3: a server on Linux sockets (sluice's kernel backend, nginx); Linux holds the address
   198.18.0.1: the Linux client (wrk)
   198.18.0.4: sluice-load on net_af_packet on slbc (Linux has no address there while it runs)
+  198.18.0.5: the proxy scenario's nginx backend, a second Linux address on slbc: a server on the
+              userspace stack reaches only what is on its port's wire, so the backend sits across
+              the veth for every proxy under test (the same path for all of them)
   Two client addresses, so one client's 4-tuples never meet the other's in a server's TIME-WAIT.
 
 Addresses are from 198.18.0.0/15 and exist only inside these namespaces.
@@ -18,6 +21,7 @@ DPDK_SERVER_IP = "198.18.0.2"
 KERNEL_SERVER_IP = "198.18.0.3"
 CLIENT_IP = "198.18.0.1"
 LOAD_CLIENT_IP = "198.18.0.4"
+BACKEND_IP = "198.18.0.5"
 PREFIX = 24
 # net_memif: a separate subnet, so nothing can be confused with the veth path.
 MEMIF_SERVER_IP = "198.18.1.2"
@@ -59,20 +63,22 @@ def mac(ns, dev):
     return out.strip()
 
 
-def set_linux_address(ns, dev, ip):
-    """Gives Linux `ip` on the device (None: no address, the frames are the PMD's alone)."""
+def set_linux_address(ns, dev, *ips):
+    """Gives Linux `ips` on the device (none: no address, the frames are the PMD's alone)."""
     run(ns_cmd(ns, ["ip", "addr", "flush", "dev", dev]))
     run(ns_cmd(ns, ["ip", "neigh", "flush", "dev", dev]), check=False)
-    if ip:
-        run(ns_cmd(ns, ["ip", "addr", "add", f"{ip}/{PREFIX}", "dev", dev]))
+    for ip in ips:
+        if ip:
+            run(ns_cmd(ns, ["ip", "addr", "add", f"{ip}/{PREFIX}", "dev", dev]))
 
 
 def server_linux(on):
     set_linux_address(SRV_NS, SRV_DEV, KERNEL_SERVER_IP if on else None)
 
 
-def client_linux(on):
-    set_linux_address(CLI_NS, CLI_DEV, CLIENT_IP if on else None)
+def client_linux(on, backend=False):
+    """Linux's client address on slbc (wrk); `backend`: also the proxy backend's address."""
+    set_linux_address(CLI_NS, CLI_DEV, CLIENT_IP if on else None, BACKEND_IP if backend else None)
 
 
 def af_packet_vdev(dev):

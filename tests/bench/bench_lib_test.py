@@ -1,14 +1,21 @@
 """Unit tests for bench/run's parsers and arithmetic (no namespaces, no root needed)."""
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "lib"))
 
 import clients  # noqa: E402
+import group_filecache  # noqa: E402
+import group_proxy  # noqa: E402
+import group_tls  # noqa: E402
 import limit  # noqa: E402
 import report  # noqa: E402
+import runs  # noqa: E402
 import scenarios  # noqa: E402
+import server_conf  # noqa: E402
+import servers  # noqa: E402
 
 WRK = """Running 5s test @ http://198.18.0.2:80/small.bin
   1 threads and 64 connections
@@ -98,6 +105,135 @@ class Arithmetic(unittest.TestCase):
         self.assertEqual([c[0] for c in clusters], ["wrk close", "memif close"])
         self.assertEqual(sorted(clusters[0][1]), [0, 2])
         self.assertEqual(sorted(clusters[1][1]), [0])
+
+
+SLUICE_LOG = """2026/11/22 03:28:37 [notice] 11335#w0: counters: conn_passive=66 conn_active=2 tcp.timeouts=3
+2026/11/22 03:28:37 [notice] 11335#w1: counters: conn_passive=4 link.rx_frames=10
+2026/11/22 03:28:37 [notice] 11335#w0: proxy counters: requests=12 attempts=13 retries=1
+2026/11/22 03:28:37 [notice] 11335#w0: tls counters: handshakes=5 resumed=1 tls1.2=0 tls1.3=5
+2026/11/22 03:28:37 [notice] 11335#m: stopped
+"""
+
+
+def row(server, rps, case="c", mode="keepalive", **kw):
+    r = report.summarize("s", "wrk", server, mode, [{"rps": rps}])
+    r.update(case=case, **kw)
+    return r
+
+
+class Groups(unittest.TestCase):
+    def test_counters_by_kind_summed_over_workers(self):
+        c = servers.parse_counters(SLUICE_LOG)
+        self.assertEqual(c["conn_passive"], 70)
+        self.assertEqual(c["conn_active"], 2)
+        self.assertEqual(c["proxy.requests"], 12)
+        self.assertEqual(c["tls.handshakes"], 5)
+        self.assertEqual(c["tls.tls1.3"], 5)
+        self.assertNotIn("handshakes", c)  # a "tls counters:" line is not the stack's
+        self.assertEqual(servers.parse_counters("no counters here"), {})
+
+    def test_pair_ratios_per_case_and_mode(self):
+        rows = [row("a", 300.0, "600 B"), row("b", 100.0, "600 B"), row("a", 50.0, "64 KB"),
+                row("b", 0.0, "64 KB"), row("a", 10.0, "64 KB", "close")]
+        got = runs.pair_ratios(rows, [("a", "b", "a / b"), ("a", "c", "a / c")])
+        self.assertEqual(got, [{"what": "a / b", "case": "600 B", "mode": "keepalive", "value": 3.0}])
+
+    def test_sum_counters_and_slug(self):
+        self.assertEqual(runs.sum_counters([{"a": 1}, {"a": 2, "b": 3}, {}]), {"a": 3, "b": 3})
+        self.assertEqual(runs.slug("5-filecache-64 KB-sluice-dpdk, cache off-keepalive-0"),
+                         "5-filecache-64-KB-sluice-dpdk-cache-off-keepalive-0")
+
+    def test_notes_from_counters(self):
+        r = row("sluice-dpdk", 1.0, "https", "close", counters={"tls.handshakes": 1000, "tls.resumed": 0,
+                                                                 "tls.tls1.3": 1000})
+        self.assertIn("1,000 handshakes over the runs, 0 resumed", group_tls.handshake_note(r))
+        self.assertIsNone(group_tls.handshake_note(row("nginx", 1.0, counters={})))
+        log = "1#w0: proxy counters: requests=10 stale_retries=2 502=1 504=2\n1#w0: counters: conn_active=64"
+        r = row("sluice-dpdk", 1.0, counters=servers.parse_counters(log))
+        self.assertIn("10 proxied requests", group_proxy.upstream_note(r))
+        self.assertIn("3 502/504", group_proxy.upstream_note(r))
+        self.assertIn("64 upstream connections opened", group_proxy.upstream_note(r))
+        self.assertIsNone(runs.retransmit_note(row("x", 1.0, counters={"tcp.timeouts": 0})))
+        r = row("x", 1.0, counters={"tcp.retransmitted_segments": 5, "tcp.timeouts": 5, "tcp.spurious_undos": 4})
+        self.assertIn("retransmitted 5 segments", runs.retransmit_note(r))
+
+    def test_filecache_cases_follow_servers(self):
+        cases = group_filecache.cases(["sluice-dpdk", "nginx"])
+        self.assertEqual([(c.case, c.label) for c in cases][:3], [("600 B", group_filecache.ON),
+                                                                  ("600 B", group_filecache.OFF), ("600 B", "nginx")])
+        self.assertEqual(len(cases), 6)
+        self.assertFalse(cases[1].opts.file_cache)
+        self.assertEqual([c.server for c in group_filecache.cases(["nginx"])], ["nginx", "nginx"])
+
+    def test_base_ratios_ignore_group_rows(self):
+        rows = [report.summarize("1-wrk", "wrk", s, "close", [{"rps": v}]) for s, v in (("sluice-dpdk", 2.0),
+                                                                                         ("nginx", 1.0))]
+        rows.append(row("nginx", 100.0, "https", "close"))
+        self.assertIs(scenarios.find(rows, "wrk", "nginx", "close"), rows[1])
+
+    def test_section_clusters(self):
+        rows = [row("a", 1.0, "600 B"), row("b", 2.0, "600 B"), row("b", 3.0, "64 KB")]
+        clusters, series = report.section_clusters(rows)
+        self.assertEqual(series, ["a", "b"])
+        self.assertEqual([c[0] for c in clusters], ["600 B keepalive", "64 KB keepalive"])
+        self.assertEqual(sorted(clusters[1][1]), [1])
+
+    def test_client_cpu(self):
+        class U:
+            def __init__(self, u, s):
+                self.ru_utime, self.ru_stime = u, s
+        self.assertAlmostEqual(clients.cpu_seconds(U(1.0, 0.5), U(3.0, 1.0)), 2.5)
+        r = report.summarize("s", "wrk", "x", "close", [{"rps": 1.0, "client_cpu": v} for v in (0.9, 0.5, None)])
+        self.assertAlmostEqual(r["client_cpu"], 0.7)
+
+    def test_markdown_with_a_section(self):
+        sec = runs.Section("tls", "TLS", "intro", [row("nginx", 1234.0, "https", "close", client_cpu=0.5)],
+                           [{"what": "a / b", "case": "https", "mode": "close", "value": 1.5}], ["a note"])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.md")
+            report.write_markdown(path, "x", {"command": "bench/run"}, [], [], None, [], [], [], {}, [sec])
+            with open(path) as f:
+                text = f.read()
+        self.assertNotIn("## Results", text)
+        self.assertIn("| https | nginx | close | 1,234 |", text)
+        self.assertIn("| 50 % |", text)
+        self.assertIn("| a / b | https | close | 1.50 |", text)
+        self.assertIn("- a note", text)
+
+
+class Configs(unittest.TestCase):
+    def test_sluice_options(self):
+        O = server_conf.Options
+        plain = server_conf.sluice_conf("kernel", "/p", "/www")
+        self.assertNotIn("[file_cache]", plain)
+        self.assertIn('listen = ["198.18.0.3:80"]', plain)
+        self.assertIn("[file_cache]\nenabled = false", server_conf.sluice_conf("dpdk", "/p", "/www",
+                                                                               opts=O(file_cache=False)))
+        tls = server_conf.sluice_conf("dpdk", "/p", "/www", opts=O(tls=("/c.pem", "/k.pem"), tls_resumption=False))
+        self.assertIn('listen = ["198.18.0.2:443"]', tls)
+        self.assertIn('[server.tls]\n  certificates = [ { cert = "/c.pem", key = "/k.pem" } ]', tls)
+        self.assertIn("session_tickets = false\n  session_cache = 0", tls)
+        proxy = server_conf.sluice_conf("kernel", "/p", "/www", opts=O(proxy_to="198.18.0.5:8080",
+                                                                      upstream_keepalive=7))
+        self.assertIn('servers = [ { address = "198.18.0.5:8080" } ]', proxy)
+        self.assertIn("keepalive = 7", proxy)
+        self.assertIn('proxy_pass = "backend"', proxy)
+        self.assertNotIn("root =", proxy)
+
+    def test_nginx_options(self):
+        O = server_conf.Options
+        tls = server_conf.nginx_conf("/p", "/www", O(tls=("/c.pem", "/k.pem"), tls_resumption=False))
+        self.assertIn("listen 198.18.0.3:443 ssl reuseport", tls)
+        self.assertIn("ssl_session_tickets off;", tls)
+        self.assertIn("ssl_session_cache off;", tls)
+        self.assertIn("ssl_session_tickets on;", server_conf.nginx_conf("/p", "/www", O(tls=("/c", "/k"))))
+        proxy = server_conf.nginx_conf("/p", "/www", O(proxy_to="198.18.0.5:8080", upstream_keepalive=7))
+        for line in ("server 198.18.0.5:8080;", "keepalive 7;", "proxy_pass http://backend;",
+                     "proxy_http_version 1.1;", 'proxy_set_header Connection "";'):
+            self.assertIn(line, proxy)
+        backend = server_conf.nginx_conf("/p", "/www", O(ip="198.18.0.5", port=8080, cpu=0))
+        self.assertIn("listen 198.18.0.5:8080 reuseport", backend)
+        self.assertIn("worker_cpu_affinity 1;", backend)
 
 
 if __name__ == "__main__":
