@@ -259,6 +259,16 @@ void StackTransport::poll(Duration) {
   expire_lingers(now);
   netif_.poll(now);
   tx_.flush();
+  sample_pool();
+}
+
+// The pool's low-water mark, sampled (rte_mempool_avail_count walks every lcore's cache).
+void StackTransport::sample_pool() {
+  if (!opts_.netif.pool || (++pool_samples_ & 255) != 0) return;
+  uint64_t avail = rte_mempool_avail_count(opts_.netif.pool);
+  if (avail >= pool_free_min_) return;
+  pool_free_min_ = avail;
+  pool_min_buffers_ = tcp_.buffer_totals();  // who held the mbufs then
 }
 
 Instant StackTransport::next_deadline() const {
@@ -296,6 +306,18 @@ std::string StackTransport::stats() const {
   add("tcp.sack_recoveries", t.sack_recoveries);
   add("tcp.spurious_undos", t.spurious_undos);
   add("tcp.accept_queue_drops", t.accept_queue_drops);
+  if (opts_.netif.pool) {
+    add("pool.size", opts_.netif.pool->size);
+    add("pool.in_use", rte_mempool_in_use_count(opts_.netif.pool));
+    if (pool_free_min_ != UINT64_MAX) {
+      add("pool.free_min", pool_free_min_);
+      add("pool.free_min_at.send_queued", pool_min_buffers_.send);
+      add("pool.free_min_at.received", pool_min_buffers_.receive);
+      add("pool.free_min_at.out_of_order", pool_min_buffers_.out_of_order);
+      add("pool.free_min_at.received_max", pool_min_buffers_.receive_max);
+      add("pool.free_min_at.connections", pool_min_buffers_.connections);
+    }
+  }
   netif_.for_each_counter(add);
   glue_.counters().for_each([&](const char* n, uint64_t v) { add((std::string("tcp.") + n).c_str(), v); });
   add("tx.dropped", tx_.counters().dropped);

@@ -108,6 +108,9 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   };
   std::vector<uint32_t> lingering_;      // by socket slot index: generation + 1, 0 when none
   std::deque<Linger> linger_deadlines_;  // in deadline order (one linger time for all)
+  void sample_pool();
+  uint64_t pool_samples_ = 0, pool_free_min_ = UINT64_MAX;  // stats(): how close the pool came to empty
+  tcp::TcpLayer::BufferTotals pool_min_buffers_;              // and what TCP held at that moment
   uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
   uint64_t steered_out_ = 0, steer_drops_ = 0;
 };

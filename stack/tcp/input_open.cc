@@ -55,6 +55,9 @@ void input_syn_sent(TcbEnv& env, Tcb& t, const TcpRepr& h, BufChain payload) {
   if (!h.syn()) return;
   t.irs = h.seq;
   t.rcv_nxt = h.seq + 1;
+  // RCV.NXT is known only now: the (unscaled, RFC 7323 2.2) window our SYN offered starts here.
+  // Left at its SYN-SENT value, the right edge would be random and the window unbounded.
+  t.rcv_adv = t.rcv_nxt + std::min<uint32_t>(t.rcvbuf.free_space(), 65535);
   negotiate_options(env, t, h);
   // RFC 7323 2.2: the window of a SYN is not scaled.
   t.snd_wnd = h.window;

@@ -82,6 +82,13 @@ class TcpLayer final : private TcbEnv {
   // Connections still moving data or finishing a close handshake (not TIME-WAIT or CLOSED):
   // a graceful stop waits for these to reach zero. O(connections).
   size_t busy_connection_count() const;
+  // Bytes held in send queues, in-order receive queues and out-of-order queues. O(connections).
+  struct BufferTotals {
+    size_t send = 0, receive = 0, out_of_order = 0;
+    size_t receive_max = 0;  // the fullest receive queue
+    size_t connections = 0;
+  };
+  BufferTotals buffer_totals() const;
   const TcpParams& parameters() const { return params_; }
   // Introspection for tests and the status page.
   const Tcb* tcb(SocketHandle h) const { return find(h); }

@@ -1,5 +1,7 @@
 // The application's side of a connection: RFC 9293 3.10.2 SEND, 3.10.3 RECEIVE, 3.10.4 CLOSE,
 // 3.10.5 ABORT, 3.10.6 STATUS, plus the window update after a read (3.8.6.2.2).
+#include <algorithm>
+
 #include "stack/tcp/layer.h"
 #include "stack/tcp/output.h"
 
@@ -169,6 +171,19 @@ size_t TcpLayer::busy_connection_count() const {
     if (st != TcpState::kTimeWait && st != TcpState::kClosed) ++n;
   }
   return n;
+}
+
+TcpLayer::BufferTotals TcpLayer::buffer_totals() const {
+  BufferTotals b;
+  for (const auto& [tuple, slot] : table_) {
+    const Tcb& t = *slots_[slot].tcb;
+    b.send += t.sndbuf.size();
+    b.receive += t.rcvbuf.readable();
+    b.receive_max = std::max(b.receive_max, t.rcvbuf.readable());
+    ++b.connections;
+  }
+  b.out_of_order = ooo_bytes_;
+  return b;
 }
 
 }  // namespace sluice::stack::tcp

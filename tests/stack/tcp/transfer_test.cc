@@ -184,6 +184,32 @@ TEST(TcpTransfer, Rfc9293ZeroWindowPersistProbesAndWindowUpdate) {
   EXPECT_TRUE(net.b.received.to_string() == p.data);
 }
 
+// RFC 9293 3.8.6: the receive window bounds what a receiver that does not read holds, on the side
+// that opened the connection too (its right edge starts from the SYN-ACK's sequence number).
+TEST(TcpTransfer, Rfc9293ActiveOpenerThatDoesNotReadHoldsAtMostItsBuffer) {
+  for (uint64_t conn = 0; conn < 8; ++conn) {  // several ISNs of the peer (RFC 6528 keys)
+    TcpParams pb = test_params();
+    pb.isn_key = {0x9e3779b97f4a7c15ull * (conn + 1), conn};
+    Net net(test_params(), pb);
+    net.a.auto_read = false;
+    auto [ha, hb] = net.establish();
+    const Tcb* ta = net.a.layer.tcb(ha);
+    ASSERT_NE(ta, nullptr);
+    EXPECT_LE(static_cast<uint32_t>(ta->rcv_adv - ta->rcv_nxt), test_params().receive_buffer);
+    Pump p{&net.b, hb, random_bytes(2 << 20, 7)};
+    net.b.on_write = [&](SocketHandle) { p.push(); };
+    p.push();
+    net.run_for(Duration::seconds(5));
+    EXPECT_LE(net.a.layer.readable(ha), test_params().receive_buffer) << "connection " << conn;
+    EXPECT_GT(net.b.layer.unacked_bytes(hb), 0u);
+    // Reading opens the window again and the rest arrives intact.
+    net.a.auto_read = true;
+    net.a.layer.recv(ha, net.a.received);
+    net.run_while_not([&] { return net.a.received.size() == p.data.size(); }, Duration::seconds(30));
+    EXPECT_TRUE(net.a.received.to_string() == p.data) << "connection " << conn;
+  }
+}
+
 TEST(TcpTransfer, LossyLinkSeededDropDuplicateReorder) {
   Net net;
   auto [ha, hb] = net.establish();
