@@ -305,6 +305,8 @@ std::string StackTransport::stats() const {
   add("tcp.syn_cookies_rejected", t.syn_cookies_rejected);
   add("tcp.sack_recoveries", t.sack_recoveries);
   add("tcp.spurious_undos", t.spurious_undos);
+  add("tcp.tail_loss_probes", t.tail_loss_probes);
+  add("tcp.tail_loss_repairs", t.tail_loss_repairs);
   add("tcp.accept_queue_drops", t.accept_queue_drops);
   if (opts_.netif.pool) {
     add("pool.size", opts_.netif.pool->size);

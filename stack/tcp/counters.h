@@ -39,6 +39,8 @@ struct TcpCounters {
   uint64_t lost_retransmits = 0;    // retransmissions found lost in SACK recovery (resent)
   uint64_t dsacks_received = 0;     // RFC 2883 duplicate reports from the peer
   uint64_t spurious_undos = 0;      // reductions undone (RFC 3522 / RFC 3708 detection)
+  uint64_t tail_loss_probes = 0;    // RFC 8985 7.3 probes sent
+  uint64_t tail_loss_repairs = 0;   // probes that repaired a loss (RFC 8985 7.4.2)
   uint64_t idle_restarts = 0;       // RFC 5681 4.1 cwnd restarts after idle
   uint64_t syn_cookies_sent = 0;    // RFC 4987 3.6 SYN-ACKs without state
   uint64_t syn_cookies_accepted = 0;

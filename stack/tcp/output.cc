@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "stack/tcp/recovery.h"
+#include "stack/tcp/tlp.h"
 
 namespace sluice::stack::tcp {
 namespace flags = wire::tcp_flags;
@@ -94,7 +95,12 @@ void set_effective_mss(TcbEnv& env, Tcb& t) {
 }
 
 void arm_rto(TcbEnv& env, Tcb& t) {
-  if (t.rto_at == Instant::never()) t.rto_at = env.now() + t.rtt.rto();
+  // RFC 8985 7.2: a probe timeout instead, where a tail loss probe may be sent; it moves with
+  // every transmission (the flight it covers changes), the retransmission timer does not.
+  if (t.rto_at != Instant::never() && !t.pto_armed) return;
+  std::optional<Duration> pto = probe_timeout(env, t);
+  t.pto_armed = pto.has_value();
+  t.rto_at = env.now() + (pto ? *pto : t.rtt.rto());
 }
 
 void send_syn(TcbEnv& env, Tcb& t) {

@@ -5,6 +5,7 @@
 
 #include "stack/tcp/input.h"
 #include "stack/tcp/output.h"
+#include "stack/tcp/tlp.h"
 
 namespace sluice::stack::tcp {
 namespace {
@@ -241,6 +242,7 @@ void process_ack(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len) {
     on_duplicate(env, t, h, seg_len, u);
   }
   if (u.dsack) on_dsack(env, t, u);
+  tlp_on_ack(env, t, u);
   if (u.newly_sacked > 0) detect_lost_retransmissions(env, t);
 }
 

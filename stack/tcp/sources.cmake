@@ -9,6 +9,7 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/isn.cc
   ${CMAKE_CURRENT_LIST_DIR}/layer.cc
   ${CMAKE_CURRENT_LIST_DIR}/output.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tlp.cc
   ${CMAKE_CURRENT_LIST_DIR}/pmtu.cc
   ${CMAKE_CURRENT_LIST_DIR}/recovery.cc
   ${CMAKE_CURRENT_LIST_DIR}/recv_buffer.cc

@@ -99,6 +99,11 @@ struct Tcb {
   Instant last_data_sent = Instant::never();  // RFC 5681 4.1 restart after idle
   uint16_t pmtu_mss = UINT16_MAX;             // RFC 1191: MSS cap from the path MTU
 
+  // Tail loss probe (RFC 8985 7, tlp.h).
+  bool pto_armed = false;     // rto_at is the probe timeout, not the retransmission timeout
+  bool tlp_out = false;       // TLPRxtOut: a probe was sent and not yet answered
+  TcpSeq tlp_high_seq;        // TLPHighSeq
+
   // Delayed ACK (RFC 9293 3.8.6.3).
   bool ack_now = false;
   bool ack_delayed = false;

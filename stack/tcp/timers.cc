@@ -2,9 +2,11 @@
 #include "stack/tcp/timers.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "stack/tcp/output.h"
 #include "stack/tcp/recovery.h"
+#include "stack/tcp/tlp.h"
 
 namespace sluice::stack::tcp {
 namespace {
@@ -18,6 +20,7 @@ void on_rto(TcbEnv& env, Tcb& t) {
   if (t.snd_una == t.snd_max) return;  // nothing outstanding
   env.mut_counters().timeouts++;
   ++t.retransmits;
+  t.tlp_out = false;  // the timeout takes over from an unanswered probe (RFC 8985 7.3)
   bool handshake = t.state == TcpState::kSynSent || t.state == TcpState::kSynReceived;
   unsigned limit = handshake ? env.params().syn_retries : env.params().max_retransmits;
   if (t.retransmits > limit) {
@@ -93,7 +96,8 @@ void tcp_timers(TcbEnv& env, Tcb& t) {
   }
   if (t.rto_at <= now) {
     t.rto_at = Instant::never();
-    on_rto(env, t);
+    if (std::exchange(t.pto_armed, false)) on_probe_timeout(env, t);
+    else on_rto(env, t);
     if (t.state == TcpState::kClosed) return;
   }
   if (t.persist_at <= now) {

@@ -31,7 +31,9 @@ TEST(TcpTransfer, TenMegabytesEachWayVerified) {
 }
 
 TEST(TcpTransfer, Rfc6298DroppedSegmentRecoveredByRetransmissionTimeout) {
-  Net net;
+  TcpParams p = test_params();
+  p.tail_loss_probe = false;  // the retransmission timer alone (tlp_test.cc has the probes)
+  Net net(p);
   auto [ha, hb] = net.establish();
   size_t first = net.sent_a;
   net.filter = [&](size_t i, bool from_a, const Captured&) {
@@ -79,6 +81,7 @@ TEST(TcpTransfer, Rfc5681FastRetransmitOnThreeDuplicateAcks) {
 TEST(TcpTransfer, Rfc6298BackoffDoublesThenGivesUp) {
   TcpParams p = test_params();
   p.max_retransmits = 4;
+  p.tail_loss_probe = false;  // the retransmission timer alone
   Net net(p);
   auto [ha, hb] = net.establish();
   net.filter = [&](size_t, bool, const Captured&) { return Fate::kDrop; };  // the peer vanishes
