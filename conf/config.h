@@ -135,10 +135,21 @@ enum NextUpstream : unsigned {
   kNextNonIdempotent = 1u << 8,  // POST, PATCH, ... may be retried too
 };
 
+// proxy_pass = "https://...": TLS to the upstream (conf/proxy_ssl_keys.cc checks the files at load;
+// proxy/ builds one client context per location per worker from this). Paths are absolute.
+struct ProxySslConfig {
+  bool verify = true;                           // proxy_ssl_verify: the server's chain and name
+  std::string trusted_certificate;              // PEM CA certificates; required when verify is on
+  std::string name;                             // proxy_ssl_name: SNI and the name verified
+  bool server_name = true;                      // proxy_ssl_server_name: send SNI (RFC 6066 3)
+  std::string certificate;                      // proxy_ssl_certificate: client certificate (PEM)
+  std::string certificate_key;                  // proxy_ssl_certificate_key (with certificate)
+};
+
 // A location's proxying: where (proxy_pass) and how (the proxy_* keys).
 struct ProxyConfig {
   // proxy_pass = "app" or "http://app/uri": the [[upstream]] named `upstream`; "http://IP:PORT/uri":
-  // the one server `address` (upstream empty).
+  // the one server `address` (upstream empty). "https://..." the same, with `ssl` set.
   std::string upstream;
   std::optional<transport::Address> address;
   std::optional<std::string> uri;               // the URI part: it replaces the location's prefix
@@ -156,6 +167,7 @@ struct ProxyConfig {
   bool request_buffering = false;               // true: read the whole body before connecting
   bool websocket = true;                        // Upgrade: websocket becomes a tunnel
   bool redirect = true;                         // proxy_redirect: nginx's "default" Location rewrite
+  std::optional<ProxySslConfig> ssl;            // set for "https://" upstreams
   int line = 0, col = 0;                        // of proxy_pass, for cross-section messages
 };
 
@@ -174,7 +186,7 @@ struct LocationConfig {
   std::optional<std::string> cache_control;
   std::optional<Duration> expires;       // Expires and Cache-Control: max-age
   std::map<int, std::string> error_page; // status -> URI, merged over the server's
-  std::optional<std::string> proxy_pass; // an [[upstream]] name or "http://IP:PORT[/uri]"
+  std::optional<std::string> proxy_pass; // an [[upstream]] name or "http[s]://IP:PORT[/uri]"
   ProxyConfig proxy;                     // proxy_pass parsed, and the proxy_* keys (conf/proxy_keys.cc)
 };
 

@@ -31,24 +31,32 @@ bool is_token(std::string_view s) {
 constexpr std::string_view kProxyKeys[] = {
     "proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout", "proxy_next_upstream",
     "proxy_next_upstream_tries", "proxy_set_header", "proxy_hide_header", "proxy_pass_host",
-    "proxy_host", "proxy_buffer_size", "via", "proxy_request_buffering", "proxy_websocket", "proxy_redirect"};
+    "proxy_host", "proxy_buffer_size", "via", "proxy_request_buffering", "proxy_websocket", "proxy_redirect",
+    "proxy_ssl_verify", "proxy_ssl_trusted_certificate", "proxy_ssl_name", "proxy_ssl_server_name",
+    "proxy_ssl_certificate", "proxy_ssl_certificate_key"};
 
-// "http://IP:PORT/uri", "http://name/uri", or "name". False after reporting.
+// The host part of an authority: "198.18.1.2:8443" -> "198.18.1.2", "[::1]:443" -> "::1", "app" -> "app".
+std::string authority_host(std::string_view a) {
+  if (a.starts_with("[")) return std::string(a.substr(1, a.find(']') - 1));
+  return std::string(a.substr(0, a.find(':')));
+}
+
+// "http[s]://IP:PORT/uri", "http[s]://name/uri", or "name". False after reporting.
 bool parse_proxy_pass(TableReader& r, const toml::node& node, const std::string& text, ProxyConfig& out) {
   auto bad = [&](const std::string& why) {
     r.diag().error(pos_of(node), r.name("proxy_pass") + ": " + why + ", got " + describe(node));
     return false;
   };
   std::string_view v = text;
-  if (v.starts_with("https://")) return bad("https upstreams need TLS support");
-  if (!v.starts_with("http://")) {
-    if (v.find("://") != std::string_view::npos) return bad("only http:// upstreams are supported");
-    if (!valid_upstream_name(v)) return bad("expected an [[upstream]] name or \"http://IP:PORT[/uri]\"");
+  bool https = v.starts_with("https://");
+  if (!https && !v.starts_with("http://")) {
+    if (v.find("://") != std::string_view::npos) return bad("only http:// and https:// upstreams are supported");
+    if (!valid_upstream_name(v)) return bad("expected an [[upstream]] name or \"http[s]://IP:PORT[/uri]\"");
     out.upstream = text;
     out.proxy_host = text;
     return true;
   }
-  v.remove_prefix(7);
+  v.remove_prefix(https ? 8 : 7);
   size_t slash = v.find('/');
   std::string authority(v.substr(0, slash));
   if (slash != std::string_view::npos) {
@@ -57,18 +65,23 @@ bool parse_proxy_pass(TableReader& r, const toml::node& node, const std::string&
       return bad("the URI part must not contain spaces, control characters or '#'");
     out.uri = std::string(uri);
   }
+  // RFC 9110 4.2.1 / 4.2.2: the default ports of http and https.
   std::optional<transport::Address> a = transport::Address::parse(authority);
   if (!a && !authority.empty() && authority.find(':') == std::string::npos && authority.front() != '[')
-    a = transport::Address::parse(authority + ":80");
+    a = transport::Address::parse(authority + (https ? ":443" : ":80"));
   if (a && !a->is_any() && a->port != 0) {
     out.address = *a;
   } else if (valid_upstream_name(authority) && authority.find_first_not_of("0123456789.") != std::string::npos) {
     out.upstream = authority;
   } else {
-    return bad("expected \"http://IP:PORT[/uri]\" (no host names: there is no resolver) or "
-               "\"http://<upstream>[/uri]\"");
+    return bad("expected \"http[s]://IP:PORT[/uri]\" (no host names: there is no resolver) or "
+               "\"http[s]://<upstream>[/uri]\"");
   }
   out.proxy_host = authority;
+  if (https) {
+    out.ssl.emplace();
+    out.ssl->name = authority_host(authority);  // proxy_ssl_name's default
+  }
   return true;
 }
 
@@ -193,7 +206,7 @@ std::string check_template(std::string_view text) {
   return "";
 }
 
-void read_proxy_keys(TableReader& r, LocationConfig& out) {
+void read_proxy_keys(TableReader& r, const LoadContext& ctx, LocationConfig& out) {
   ProxyConfig& p = out.proxy;
   read_tuning(r, p);
   read_set_header(r, p);
@@ -207,6 +220,7 @@ void read_proxy_keys(TableReader& r, LocationConfig& out) {
       out.proxy_pass = *text;
   }
   read_host(r, p);  // after proxy_pass, whose authority is the default
+  read_proxy_ssl_keys(r, ctx, p);  // after proxy_pass, which says whether TLS is used
   if (!node) {
     for (std::string_view key : kProxyKeys) {
       if (const toml::node* n = r.get(key))

@@ -43,8 +43,10 @@ void load_upstreams(TableReader& top, std::vector<UpstreamConfig>& out);
 
 // proxy_keys.cc: a location's proxy_pass and proxy_* keys, and the rule across sections that each
 // proxy_pass names an [[upstream]] that exists (load.cc runs it after every server is loaded).
-void read_proxy_keys(TableReader& r, LocationConfig& out);
+void read_proxy_keys(TableReader& r, const LoadContext& ctx, LocationConfig& out);
 void check_proxy_targets(Diagnostics& diag, const Config& config);
+// proxy_ssl_keys.cc: the proxy_ssl_* keys of a location (after proxy_pass set `out.ssl` or not).
+void read_proxy_ssl_keys(TableReader& r, const LoadContext& ctx, ProxyConfig& out);
 // A "$variable" template (hash keys, proxy_set_header values): "" when valid, else why not.
 std::string check_template(std::string_view text);
 bool valid_upstream_name(std::string_view name);

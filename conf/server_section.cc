@@ -208,7 +208,7 @@ bool load_location(TableReader& r, const LoadContext& ctx, LocationConfig& out) 
   r.read_string("cache_control", out.cache_control);
   r.read_duration("expires", out.expires, Duration::zero(), kMaxExpires);
   read_error_pages(r, out.error_page);
-  read_proxy_keys(r, out);  // proxy_pass and proxy_* (conf/proxy_keys.cc)
+  read_proxy_keys(r, ctx, out);  // proxy_pass and proxy_* (conf/proxy_keys.cc)
   check_content_source(r);
   return path_ok;
 }

@@ -181,6 +181,14 @@ CertificateCheck check_certificate(const std::string& cert_path, const std::stri
   return out;
 }
 
+std::string check_ca_certificates(const std::string& path) {
+  std::string pem;
+  if (std::string e = read_small_file(path, kMaxPemSize, pem); !e.empty()) return e;
+  std::string problem;
+  if (!read_chain(path, pem, problem)) return problem;
+  return "";
+}
+
 std::string check_ocsp_response(const std::string& path) {
   std::string der;
   if (std::string e = read_small_file(path, kMaxPemSize, der); !e.empty()) return e;

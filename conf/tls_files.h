@@ -21,6 +21,8 @@ struct CertificateCheck {
 
 // `now`: wall-clock seconds since the epoch, for the validity period.
 CertificateCheck check_certificate(const std::string& cert_path, const std::string& key_path, int64_t now);
+// PEM CA certificates (proxy_ssl_trusted_certificate): at least one, each of which parses.
+std::string check_ca_certificates(const std::string& path);
 // A DER OCSPResponse whose responseStatus is successful (RFC 6960 4.2.1).
 std::string check_ocsp_response(const std::string& path);
 // nginx's ssl_session_ticket_key format: 80 bytes (AES-256) or 48 bytes (AES-128).

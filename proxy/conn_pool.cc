@@ -19,8 +19,8 @@ transport::ConnectionHandler& ignore_events() {
 class ConnPool::Idle final : public transport::ConnectionHandler {
  public:
   Idle(ConnPool& pool, std::unique_ptr<transport::Connection> conn, const transport::Address& peer,
-       unsigned requests)
-      : pool_(pool), conn_(std::move(conn)), peer_(peer), requests_(requests),
+       std::string key, unsigned requests)
+      : pool_(pool), conn_(std::move(conn)), peer_(peer), key_(std::move(key)), requests_(requests),
         timer_([this](Instant) { expire(); }) {
     conn_->set_handler(this);
   }
@@ -46,6 +46,7 @@ class ConnPool::Idle final : public transport::ConnectionHandler {
   ConnPool& pool_;
   std::unique_ptr<transport::Connection> conn_;
   transport::Address peer_;
+  std::string key_;
   unsigned requests_;
   Timer timer_;
   List::iterator pos_;
@@ -68,10 +69,11 @@ ConnPool::ConnPool(EventLoop& loop, unsigned max_idle, Duration idle_timeout, un
 
 ConnPool::~ConnPool() = default;
 
-std::unique_ptr<transport::Connection> ConnPool::take(const transport::Address& peer, unsigned* requests) {
+std::unique_ptr<transport::Connection> ConnPool::take(const transport::Address& peer, const std::string& key,
+                                                      unsigned* requests) {
   for (auto it = idle_.begin(); it != idle_.end(); ++it) {
     Idle& e = **it;
-    if (e.peer_ != peer || !e.conn_->is_open()) continue;
+    if (e.peer_ != peer || e.key_ != key || !e.conn_->is_open()) continue;
     *requests = e.requests_;
     std::unique_ptr<transport::Connection> conn = e.release();
     drop(it);
@@ -81,7 +83,8 @@ std::unique_ptr<transport::Connection> ConnPool::take(const transport::Address& 
   return nullptr;
 }
 
-void ConnPool::put(std::unique_ptr<transport::Connection> conn, const transport::Address& peer, unsigned requests) {
+void ConnPool::put(std::unique_ptr<transport::Connection> conn, const transport::Address& peer, const std::string& key,
+                   unsigned requests) {
   conn->set_handler(&ignore_events());
   if (max_idle_ == 0 || requests >= max_requests_ || !conn->is_open()) {
     conn->close();
@@ -94,7 +97,7 @@ void ConnPool::put(std::unique_ptr<transport::Connection> conn, const transport:
     drop(std::prev(idle_.end()));
   }
   ++counters_.kept;
-  idle_.push_front(std::make_unique<Idle>(*this, std::move(conn), peer, requests));
+  idle_.push_front(std::make_unique<Idle>(*this, std::move(conn), peer, key, requests));
   Idle& e = *idle_.front();
   e.pos_ = idle_.begin();
   loop_.arm(e.timer_, idle_timeout_);

@@ -1,11 +1,15 @@
 // Keep-alive connections to the servers of one upstream, per worker (nginx's `keepalive`): at
 // most `max_idle` idle connections, each closed after `idle_timeout` unused or once it has carried
 // `max_requests` requests (RFC 9112 9.3). An idle connection that receives anything (a late byte,
-// FIN or RST) is stale and closed at once; nothing idle is ever written to.
+// FIN or RST) is stale and closed at once; nothing idle is ever written to. Connections are kept
+// under a key besides the peer: "" for plain HTTP, the TLS settings for TLS (proxy_request.cc), so
+// a TLS connection never serves a plain-HTTP location or one with other TLS settings, nor the
+// other way round.
 #pragma once
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <string>
 
 #include "core/loop.h"
 #include "core/timer.h"
@@ -34,11 +38,13 @@ class ConnPool {
 
   // The most recently used idle connection to `peer`, or nullptr. `*requests` is how many it
   // has carried. The caller sets its own handler at once.
-  std::unique_ptr<transport::Connection> take(const transport::Address& peer, unsigned* requests);
+  std::unique_ptr<transport::Connection> take(const transport::Address& peer, const std::string& key,
+                                              unsigned* requests);
   // A connection whose last response ended cleanly, with nothing unread. Kept when the pool has
   // room for it (else the oldest idle one is closed) and it may carry more requests; closed
   // otherwise. Safe inside the connection's own callbacks.
-  void put(std::unique_ptr<transport::Connection> conn, const transport::Address& peer, unsigned requests);
+  void put(std::unique_ptr<transport::Connection> conn, const transport::Address& peer, const std::string& key,
+           unsigned requests);
 
   // Closes every idle connection and keeps none from now on (graceful stop).
   void close_all();

@@ -11,6 +11,7 @@ struct ProxyCounters {
   uint64_t retries = 0;            // attempts after the first
   uint64_t stale_retries = 0;      // a kept-alive connection the server had closed: tried again
   uint64_t connect_errors = 0;     // connect failed, refused or reset before a response
+  uint64_t tls_failures = 0;       // of those, TLS handshakes (or certificate checks) that failed
   uint64_t timeouts = 0;           // connect, send or read timeouts
   uint64_t invalid_responses = 0;  // malformed or oversized response heads and bodies
   uint64_t no_live_upstream = 0;   // 503: no server eligible

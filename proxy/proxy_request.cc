@@ -38,6 +38,14 @@ unsigned condition_bit(int status) {
   }
 }
 
+// Connections made with different TLS settings (or none) never share a keep-alive pool slot.
+std::string pool_key(const conf::ProxyConfig& p) {
+  if (!p.ssl) return "";
+  const conf::ProxySslConfig& s = *p.ssl;
+  return "tls\n" + s.name + "\n" + (s.verify ? "verify\n" : "-\n") + s.trusted_certificate + "\n" +
+         (s.server_name ? "sni\n" : "-\n") + s.certificate + "\n" + s.certificate_key;
+}
+
 std::optional<transport::Address> parse_ip(std::string_view ip) {
   if (ip.empty()) return std::nullopt;
   std::string text = ip.find(':') == std::string_view::npos ? std::string(ip) + ":1" : "[" + std::string(ip) + "]:1";
@@ -47,12 +55,15 @@ std::optional<transport::Address> parse_ip(std::string_view ip) {
 }  // namespace
 
 ProxyRequest::ProxyRequest(ProxyRuntime& rt, std::unique_ptr<Downstream> client, std::shared_ptr<UpstreamGroup> group,
-                           std::shared_ptr<const conf::LocationConfig> location)
+                           std::shared_ptr<const conf::LocationConfig> location,
+                           std::shared_ptr<const tls::ClientContext> tls)
     : rt_(rt),
       client_(std::move(client)),
       group_(std::move(group)),
       location_(std::move(location)),
       conf_(location_->proxy),
+      tls_(std::move(tls)),
+      pool_key_(pool_key(conf_)),
       tried_(group_->balancer.peers().size()),
       connect_timer_([this](Instant) { on_timer("connecting"); }),
       send_timer_([this](Instant) { on_timer("sending the request"); }),
@@ -129,7 +140,7 @@ void ProxyRequest::attempt() {
   out_.append(std::move(replay));
   reused_ = false;
   if (!fresh_only_) {
-    conn_ = group_->pool.take(peer_->address, &conn_requests_);
+    conn_ = group_->pool.take(peer_->address, pool_key_, &conn_requests_);
     reused_ = conn_ != nullptr;
   }
   if (reused_) {
@@ -138,10 +149,29 @@ void ProxyRequest::attempt() {
   }
   conn_requests_ = 0;
   std::string err;
-  conn_ = rt_.transport().connect(peer_->address, *this, &err);
-  if (!conn_) return fail(Failure::kError, err.empty() ? "connect failed" : err.c_str());
+  if (!open_connection(&err)) return fail(Failure::kError, err.empty() ? "connect failed" : err.c_str());
   phase_ = Phase::kConnecting;
   rt_.loop().arm(connect_timer_, conf_.connect_timeout);
+}
+
+// A new connection to peer_: TCP, or for an https upstream TLS over it, whose on_connected()
+// comes once the handshake and the certificate checks are done (proxy_connect_timeout covers both).
+bool ProxyRequest::open_connection(std::string* err) {
+  tls::SslPtr ssl;
+  if (tls_) {
+    if (!rt_.tls()) {
+      *err = "https upstreams need the worker's TLS runtime";
+      return false;
+    }
+    ssl = tls_->new_ssl(peer_->address, err);  // before connecting: nothing to undo when it fails
+    if (!ssl) return false;
+  }
+  conn_ = rt_.transport().connect(peer_->address, *this, err);
+  if (!conn_ || !tls_) return conn_ != nullptr;
+  auto wrapped = tls::wrap_client(*rt_.tls(), tls_, std::move(ssl), std::move(conn_), conf_.connect_timeout);
+  wrapped->set_handler(this);
+  conn_ = std::move(wrapped);
+  return true;
 }
 
 void ProxyRequest::on_connected(transport::Connection&) {
@@ -242,8 +272,20 @@ void ProxyRequest::on_body_error(int) {
   cancel();
 }
 
-void ProxyRequest::on_closed(transport::Connection&, transport::CloseReason r) {
+void ProxyRequest::on_closed(transport::Connection& c, transport::CloseReason r) {
   conn_closed_ = true;
+  if (phase_ == Phase::kConnecting && tls_) {
+    // The TCP connection or the TLS handshake failed (RFC 8446 6.2 alerts, RFC 5280 6 chain or
+    // RFC 6125 6 name checks): an upstream connect error either way.
+    const std::string& why = static_cast<tls::TlsConnection&>(c).error();
+    std::string text = "TLS connection to upstream failed: " + (why.empty() ? transport::to_string(r) : why);
+    if (r == transport::CloseReason::kTimedOut) {  // the handshake timer: nginx's "timed out while connecting"
+      ++rt_.counters().timeouts;
+      return fail(Failure::kTimeout, text.c_str());
+    }
+    ++rt_.counters().tls_failures;
+    return fail(Failure::kError, text.c_str());
+  }
   if (phase_ == Phase::kConnecting) return fail(Failure::kError, transport::to_string(r));
   if (r != transport::CloseReason::kClosed && !parser_.done()) {
     if (phase_ == Phase::kResponding) return upstream_broken(transport::to_string(r));

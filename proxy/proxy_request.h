@@ -28,6 +28,7 @@
 #include "proxy/downstream.h"
 #include "proxy/request_head.h"
 #include "proxy/response_parser.h"
+#include "tls/client_context.h"
 #include "transport/transport.h"
 
 namespace sluice::proxy {
@@ -38,8 +39,11 @@ struct UpstreamGroup;
 
 class ProxyRequest final : public transport::ConnectionHandler, private http::BodyReader {
  public:
+  // `tls`: the location's client context for an https upstream (each new connection is a
+  // client-role TlsConnection, "connected" once its handshake is done), nullptr for http.
   ProxyRequest(ProxyRuntime& rt, std::unique_ptr<Downstream> client, std::shared_ptr<UpstreamGroup> group,
-               std::shared_ptr<const conf::LocationConfig> location);
+               std::shared_ptr<const conf::LocationConfig> location,
+               std::shared_ptr<const tls::ClientContext> tls = nullptr);
   ~ProxyRequest() override;
   ProxyRequest(const ProxyRequest&) = delete;
   ProxyRequest& operator=(const ProxyRequest&) = delete;
@@ -67,6 +71,7 @@ class ProxyRequest final : public transport::ConnectionHandler, private http::Bo
   // Attempts (proxy_request.cc).
   void prepare();
   void attempt();
+  bool open_connection(std::string* err);
   void begin_exchange();
   void send();
   void queue_body(BufChain& framed);
@@ -97,6 +102,8 @@ class ProxyRequest final : public transport::ConnectionHandler, private http::Bo
   std::shared_ptr<UpstreamGroup> group_;
   std::shared_ptr<const conf::LocationConfig> location_;
   const conf::ProxyConfig& conf_;
+  std::shared_ptr<const tls::ClientContext> tls_;
+  std::string pool_key_;       // the keep-alive pool's key besides the peer (conn_pool.h)
   std::shared_ptr<char> alive_ = std::make_shared<char>(0);
 
   Phase phase_ = Phase::kStart;

@@ -127,7 +127,7 @@ void ProxyRequest::upstream_done() {
                   conn_->is_open() && !conn_->read_eof() && !upgrade_;
   if (reusable) {
     conn_->set_handler(&ignore_events());
-    group_->pool.put(std::move(conn_), peer_->address, conn_requests_ + 1);
+    group_->pool.put(std::move(conn_), peer_->address, pool_key_, conn_requests_ + 1);
   } else {
     drop_connection(false);
   }

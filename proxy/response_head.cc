@@ -19,7 +19,7 @@ bool is_session_field(std::string_view name) {
 std::string rewrite_redirect(std::string_view value, const conf::LocationConfig& loc) {
   const conf::ProxyConfig& p = loc.proxy;
   if (!p.redirect || p.pass_host) return std::string(value);
-  std::string pattern = "http://" + p.proxy_host + (p.uri ? *p.uri : "/");
+  std::string pattern = (p.ssl ? "https://" : "http://") + p.proxy_host + (p.uri ? *p.uri : "/");
   std::string replacement = p.uri ? loc.path : "/";
   if (!value.starts_with(pattern)) return std::string(value);
   return replacement + std::string(value.substr(pattern.size()));

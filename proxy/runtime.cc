@@ -18,6 +18,7 @@ std::string to_string(const ProxyCounters& c) {
   add("retries", c.retries);
   add("stale_retries", c.stale_retries);
   add("connect_errors", c.connect_errors);
+  add("tls_failures", c.tls_failures);
   add("timeouts", c.timeouts);
   add("invalid_responses", c.invalid_responses);
   add("no_live_upstream", c.no_live_upstream);
@@ -30,8 +31,8 @@ std::string to_string(const ProxyCounters& c) {
   return out;
 }
 
-ProxyRuntime::ProxyRuntime(EventLoop& loop, transport::Transport& transport, Logger& log)
-    : loop_(loop), transport_(transport), log_(log) {}
+ProxyRuntime::ProxyRuntime(EventLoop& loop, transport::Transport& transport, Logger& log, tls::TlsRuntime* tls)
+    : loop_(loop), transport_(transport), log_(log), tls_(tls) {}
 
 ProxyRuntime::~ProxyRuntime() {
   requests_.clear();
@@ -55,8 +56,10 @@ void ProxyRuntime::begin_shutdown() {
 }
 
 void ProxyRuntime::start(std::unique_ptr<Downstream> client, std::shared_ptr<UpstreamGroup> group,
-                         std::shared_ptr<const conf::LocationConfig> location) {
-  auto r = std::make_unique<ProxyRequest>(*this, std::move(client), std::move(group), std::move(location));
+                         std::shared_ptr<const conf::LocationConfig> location,
+                         std::shared_ptr<const tls::ClientContext> tls) {
+  auto r = std::make_unique<ProxyRequest>(*this, std::move(client), std::move(group), std::move(location),
+                                          std::move(tls));
   ProxyRequest* p = r.get();
   requests_.emplace(p, std::move(r));
   p->start();

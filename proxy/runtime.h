@@ -18,6 +18,7 @@
 #include "proxy/counters.h"
 #include "proxy/downstream.h"
 #include "proxy/upstream_group.h"
+#include "tls/client_context.h"
 #include "transport/transport.h"
 
 namespace sluice::proxy {
@@ -27,7 +28,8 @@ class Tunnel;
 
 class ProxyRuntime {
  public:
-  ProxyRuntime(EventLoop& loop, transport::Transport& transport, Logger& log);
+  // `tls`: the worker's TLS services, for https upstreams (without them, https locations are refused).
+  ProxyRuntime(EventLoop& loop, transport::Transport& transport, Logger& log, tls::TlsRuntime* tls = nullptr);
   ~ProxyRuntime();
   ProxyRuntime(const ProxyRuntime&) = delete;
   ProxyRuntime& operator=(const ProxyRuntime&) = delete;
@@ -41,9 +43,11 @@ class ProxyRuntime {
   // requests in flight and tunnels carry on (the worker's shutdown_timeout bounds them).
   void begin_shutdown();
 
-  // A proxied request: runs until the response is delivered or the client goes away.
+  // A proxied request: runs until the response is delivered or the client goes away. `tls` is the
+  // location's client context for an https upstream, nullptr for http.
   void start(std::unique_ptr<Downstream> client, std::shared_ptr<UpstreamGroup> group,
-             std::shared_ptr<const conf::LocationConfig> location);
+             std::shared_ptr<const conf::LocationConfig> location,
+             std::shared_ptr<const tls::ClientContext> tls = nullptr);
   // The request is done: destroyed at the end of the loop iteration.
   void finished(ProxyRequest* r);
   void adopt(std::unique_ptr<Tunnel> t);
@@ -55,11 +59,13 @@ class ProxyRuntime {
   EventLoop& loop() { return loop_; }
   transport::Transport& transport() { return transport_; }
   Logger& log() { return log_; }
+  tls::TlsRuntime* tls() { return tls_; }
 
  private:
   EventLoop& loop_;
   transport::Transport& transport_;
   Logger& log_;
+  tls::TlsRuntime* tls_;
   ProxyCounters counters_;
   std::map<std::string, std::shared_ptr<UpstreamGroup>> groups_;
   std::unordered_map<ProxyRequest*, std::unique_ptr<ProxyRequest>> requests_;

@@ -115,7 +115,7 @@ bool Worker::setup(std::string* err) {
   auto tls_set = s.tls->prepare(config_, err);
   if (!tls_set) return false;
   s.tls->install(std::move(tls_set));
-  s.proxy = std::make_unique<proxy::ProxyRuntime>(s.loop, *s.transport, s.log);
+  s.proxy = std::make_unique<proxy::ProxyRuntime>(s.loop, *s.transport, s.log, &s.tls->runtime());
   http::ModuleRegistry mods = modules::builtin_modules();
   mods.add(std::make_unique<proxy::ProxyModule>(*s.proxy));
   s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, std::move(mods));

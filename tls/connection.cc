@@ -42,8 +42,9 @@ TlsConnection::~TlsConnection() {
   if (!app_closed_) close();
 }
 
-void TlsConnection::start() {
+void TlsConnection::start(bool inner_connected) {
   rt_.loop.arm(timer_, handshake_timeout_);
+  inner_ready_ = inner_connected;
   advance();
 }
 
@@ -62,6 +63,7 @@ std::string TlsConnection::server_name() const {
 // --- driving OpenSSL ----------------------------------------------------------------------------
 
 void TlsConnection::advance() {
+  if (!inner_ready_) return;  // the ClientHello waits for on_connected()
   if (phase_ == Phase::kHandshake) handshake_step();
   if (phase_ == Phase::kOpen) decrypt_available();
   flush_out();
@@ -204,6 +206,11 @@ void TlsConnection::send_close_notify() {
 
 void TlsConnection::fail(bool during_handshake) {
   std::string why = take_openssl_error("connection ended");
+  // RFC 5280 6 / RFC 6125 6: say which check of the server's certificate failed.
+  long verify = SSL_get_verify_result(ssl_.get());
+  if (during_handshake && !SSL_is_server(ssl_.get()) && verify != X509_V_OK)
+    why += std::string(": ") + X509_verify_cert_error_string(verify);
+  error_ = why;
   bool quiet = during_handshake && bufs_.in_eof;  // the peer just left: nothing to report
   if (quiet) ++rt_.counters.handshake_eof;
   else if (during_handshake) ++rt_.counters.handshake_failures;
@@ -245,13 +252,17 @@ void TlsConnection::end(transport::CloseReason reason) {
 void TlsConnection::on_handshake_timeout() {
   if (phase_ != Phase::kHandshake) return;
   ++rt_.counters.handshake_timeouts;
+  error_ = "TLS handshake timed out";
   if (inner_) inner_->close();
   end(transport::CloseReason::kTimedOut);
 }
 
 // --- events of the inner connection -------------------------------------------------------------
 
-void TlsConnection::on_connected(transport::Connection&) { advance(); }
+void TlsConnection::on_connected(transport::Connection&) {
+  inner_ready_ = true;
+  advance();
+}
 
 void TlsConnection::on_readable(transport::Connection&) {
   bool was_handshaking = phase_ == Phase::kHandshake;
@@ -267,7 +278,10 @@ void TlsConnection::on_writable(transport::Connection&) {
 }
 
 void TlsConnection::on_closed(transport::Connection&, transport::CloseReason reason) {
-  if (phase_ == Phase::kHandshake) ++rt_.counters.handshake_eof;
+  if (phase_ == Phase::kHandshake) {
+    if (inner_ready_) ++rt_.counters.handshake_eof;  // else the TCP connection never opened
+    error_ = std::string(transport::to_string(reason)) + (inner_ready_ ? " during the TLS handshake" : "");
+  }
   end(reason);
 }
 

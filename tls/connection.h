@@ -62,13 +62,18 @@ class TlsConnection final : public transport::Connection, private transport::Con
   TlsConnection(const TlsConnection&) = delete;
   TlsConnection& operator=(const TlsConnection&) = delete;
 
-  // Arms the handshake timer and starts (a client sends its ClientHello). Call once.
-  void start();
+  // Arms the handshake timer and starts (a client sends its ClientHello). Call once. A client
+  // over an active open still under way passes false: its ClientHello waits for the inner
+  // connection's on_connected() (nothing is written to a connection that cannot send yet).
+  void start(bool inner_connected = true);
   bool handshake_done() const { return handshake_done_; }
   SSL* ssl() const { return ssl_.get(); }
   // The negotiated ALPN protocol ("" if none) and SNI host name ("" if none).
   std::string alpn() const;
   std::string server_name() const;
+  // Why the connection failed ("" while it has not): OpenSSL's reason, with the certificate
+  // verification result when that is what failed, or the handshake timeout.
+  const std::string& error() const { return error_; }
 
   // transport::Connection: plaintext (contract in transport/transport.h). A client's
   // on_connected() fires once its handshake is done.
@@ -131,6 +136,8 @@ class TlsConnection final : public transport::Connection, private transport::Con
   bool shut_inner_ = false;     // the inner connection's shutdown_write() is owed after flushing
   bool app_closed_ = false;     // close() or abort() called
   bool in_app_call_ = false;    // inside read()/write(): report endings later
+  bool inner_ready_ = true;     // false until a still-connecting inner connection is connected
+  std::string error_;
   BufChain plain_;
 };
 

@@ -157,19 +157,82 @@ TEST_F(UpstreamTest, UnknownUpstreamIsReportedAtProxyPass) {
             Lines{"sluice.toml:9:14: server[0].location[0].proxy_pass: no [[upstream]] named \"nowhere\""});
 }
 
-TEST_F(UpstreamTest, HttpsNeedsTls) {
+// issue 6: https upstreams, by address (default port 443) or [[upstream]] name.
+TEST_F(UpstreamTest, HttpsProxyPass) {
+  LoadResult r = load(file(kApp, "proxy_pass = \"https://app/v1/\"\nproxy_ssl_verify = false\n"));
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const ProxyConfig& p = r.config->servers[0].locations[0].proxy;
+  EXPECT_EQ(p.upstream, "app");
+  EXPECT_EQ(p.uri, "/v1/");
+  ASSERT_TRUE(p.ssl);
+  EXPECT_FALSE(p.ssl->verify);
+  EXPECT_EQ(p.ssl->name, "app");  // proxy_ssl_name defaults to the upstream's name
+  EXPECT_TRUE(p.ssl->server_name);
+  EXPECT_TRUE(p.ssl->certificate.empty());
+  r = load(file("", "proxy_pass = \"https://198.18.1.2\"\nproxy_ssl_verify = false\nproxy_ssl_name = \"app.internal\"\n"
+                    "proxy_ssl_server_name = false\n"));
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  const ProxyConfig& q = r.config->servers[0].locations[0].proxy;
+  ASSERT_TRUE(q.address);
+  EXPECT_EQ(q.address->to_string(), "198.18.1.2:443");  // RFC 9110 4.2.2
+  EXPECT_EQ(q.ssl->name, "app.internal");
+  EXPECT_FALSE(q.ssl->server_name);
+  r = load(file("", "proxy_pass = \"https://198.18.1.2:8443\"\nproxy_ssl_verify = false\n"));
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.config->servers[0].locations[0].proxy.ssl->name, "198.18.1.2");  // the host of proxy_pass
+  EXPECT_EQ(r.config->servers[0].locations[0].proxy.address->to_string(), "198.18.1.2:8443");
+}
+
+TEST_F(UpstreamTest, HttpsVerifyNeedsTrustedCertificates) {
   EXPECT_EQ(errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\n")),
-            Lines{"sluice.toml:9:14: server[0].location[0].proxy_pass: https upstreams need TLS support, got "
-                  "string \"https://10.0.0.1:443\""});
+            Lines{"sluice.toml:9:14: server[0].location[0].proxy_ssl_trusted_certificate: missing; an https:// "
+                  "upstream is verified (proxy_ssl_verify = true) against these PEM CA certificates; set it, or "
+                  "proxy_ssl_verify = false"});
+}
+
+TEST_F(UpstreamTest, TrustedCertificateMustBePemCertificates) {
+  dir.write("junk.pem", "not a certificate\n");
+  auto e = errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\nproxy_ssl_trusted_certificate = \"nope.pem\"\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "sluice.toml:10:33: server[0].location[0].proxy_ssl_trusted_certificate: " + dir / "nope.pem" +
+                      " does not exist");
+  e = errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\nproxy_ssl_trusted_certificate = \"junk.pem\"\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("sluice.toml:10:33: server[0].location[0].proxy_ssl_trusted_certificate: " + dir / "junk.pem" +
+                      " holds no PEM certificate"), std::string::npos) << e[0];
+}
+
+TEST_F(UpstreamTest, ClientCertificateNeedsBothFiles) {
+  auto e = errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\nproxy_ssl_verify = false\n"
+                           "proxy_ssl_certificate = \"c.pem\"\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "sluice.toml:11:25: server[0].location[0].proxy_ssl_certificate: needs proxy_ssl_certificate_key too");
+  e = errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\nproxy_ssl_verify = false\n"
+                      "proxy_ssl_certificate_key = \"c.key\"\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "sluice.toml:11:29: server[0].location[0].proxy_ssl_certificate_key: needs proxy_ssl_certificate too");
+}
+
+TEST_F(UpstreamTest, SslKeysNeedAnHttpsProxyPass) {
+  EXPECT_EQ(errors(file("", "proxy_pass = \"http://10.0.0.1:80\"\nproxy_ssl_verify = false\n")),
+            Lines{"sluice.toml:10:20: server[0].location[0].proxy_ssl_verify: has no effect without an https:// "
+                  "proxy_pass"});
+  EXPECT_EQ(errors(file("", "root = \"/tmp\"\nproxy_ssl_name = \"a.test\"\n")),
+            Lines{"sluice.toml:10:18: server[0].location[0].proxy_ssl_name: has no effect without proxy_pass in "
+                  "this location"});
+  auto e = errors(file("", "proxy_pass = \"https://10.0.0.1:443\"\nproxy_ssl_verify = false\n"
+                           "proxy_ssl_name = \"a b\"\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("proxy_ssl_name: expected a host name"), std::string::npos) << e[0];
 }
 
 TEST_F(UpstreamTest, BadProxyPassValues) {
   auto e = errors(file("", "proxy_pass = \"http://[::1\"\n"));
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_NE(e[0].find("sluice.toml:9:14: server[0].location[0].proxy_pass: expected \"http://IP:PORT[/uri]\""),
+  EXPECT_NE(e[0].find("sluice.toml:9:14: server[0].location[0].proxy_pass: expected \"http[s]://IP:PORT[/uri]\""),
             std::string::npos) << e[0];
   e = errors(file("", "proxy_pass = \"ftp://10.0.0.1\"\n"));
-  EXPECT_NE(e[0].find("only http:// upstreams are supported"), std::string::npos) << e[0];
+  EXPECT_NE(e[0].find("only http:// and https:// upstreams are supported"), std::string::npos) << e[0];
   e = errors(file("", "proxy_pass = \"app with space\"\n"));
   EXPECT_NE(e[0].find("expected an [[upstream]] name"), std::string::npos) << e[0];
 }

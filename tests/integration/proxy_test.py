@@ -4,12 +4,16 @@ Topology (all 198.18.0.0/24, namespaces created and deleted here):
 
   client ns  198.18.0.1 --veth--+
   sluice ns  198.18.0.2 --veth--+-- bridge (middle ns)
-  backend ns 198.18.0.11..15 ---+   nginx b1 b2 b3 (.11-.13), nginx slow (.14), websocket echo (.15)
+  backend ns 198.18.0.11..16 ---+   nginx b1 b2 b3 (.11-.13), nginx slow (.14), websocket echo (.15),
+                                     nginx tls (.16: 8443 TLS, 8444 TLS requiring a client certificate)
 
 sluice runs once on the kernel backend (its veth has 198.18.0.2) and once on the userspace stack
 (net_af_packet on its veth; the kernel there has no address), with the same checks:
 balancing counts, failover when a backend is killed, 504 from a slow backend at the configured
-timeout, a large upload and download byte-exact with sluice's RSS bounded, a WebSocket echo.
+timeout, a large upload and download byte-exact with sluice's RSS bounded, a WebSocket echo, and
+https upstreams (issue 6): a download byte-exact through proxy_pass = "https://...", a CA that did not
+sign the backend's certificate giving 502 with the verification failure logged, a client certificate
+nginx requires, and keep-alive connections never mixed between TLS and plain locations.
 
   proxy_test.py SLUICE [kernel|dpdk|both] [--size-mb N]
 """
@@ -37,7 +41,7 @@ MBUF_PEAK_BOUND = 4096  # 2 KB each: 8 MB (connections' windows and buffers, not
 
 SLUICE_IP, CLIENT_IP = "198.18.0.2", "198.18.0.1"
 BACKENDS = {"b1": "198.18.0.11", "b2": "198.18.0.12", "b3": "198.18.0.13"}
-SLOW_IP, WS_IP = "198.18.0.14", "198.18.0.15"
+SLOW_IP, WS_IP, TLS_IP = "198.18.0.14", "198.18.0.15", "198.18.0.16"
 NS = {"mid": "slpx-m", "srv": "slpx-s", "cli": "slpx-c", "be": "slpx-b"}
 
 
@@ -64,7 +68,7 @@ class Topology:
                 ns_run(ns, f"ip link set {d} up")
             ns_run("mid", f"ip link set {br} master br0")
         ns_run("cli", f"ip addr add {CLIENT_IP}/24 dev pxcli")
-        for ip in list(BACKENDS.values()) + [SLOW_IP, WS_IP]:
+        for ip in list(BACKENDS.values()) + [SLOW_IP, WS_IP, TLS_IP]:
             ns_run("be", f"ip addr add {ip}/24 dev pxbe")
 
     def kernel_address(self, on):
@@ -98,6 +102,58 @@ http {{
   }}
 }}
 """
+
+# The https backend: the certificate names backend.test and 198.18.0.16, signed by the test's CA.
+NGINX_TLS_CONF = """
+user root;
+worker_processes 1;
+error_log {dir}/error.log warn;
+pid {dir}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log {dir}/access.log;
+  keepalive_requests 100000;
+  ssl_certificate {certs}/backend.pem;
+  ssl_certificate_key {certs}/backend.key;
+  server {{
+    listen {ip}:8443 ssl;
+    root {www};
+    add_header X-Backend tls always;
+    location / {{ }}
+  }}
+  server {{
+    listen {ip}:8444 ssl;
+    root {www};
+    ssl_verify_client on;
+    ssl_client_certificate {certs}/ca.pem;
+    add_header X-Backend tls-mtls always;
+    add_header X-Client-Dn $ssl_client_s_dn always;
+    location / {{ }}
+  }}
+}}
+"""
+
+
+def make_certs(certs):
+    """A CA and what it signs (the backend's server certificate, sluice's client certificate), and
+    another CA that signs nothing here."""
+    def ossl(*args):
+        return run(["openssl", *args], cwd=certs, timeout=60)
+    os.makedirs(certs, exist_ok=True)
+    ec = ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    for ca, cn in (("ca", "sluice proxy test CA"), ("other-ca", "unrelated CA")):
+        ossl("req", "-x509", "-newkey", *ec, "-nodes", "-keyout", f"{ca}.key", "-out", f"{ca}.pem", "-subj", f"/CN={cn}",
+             "-days", "30")
+    for name, cn, ext in (("backend", "backend.test",
+                           f"subjectAltName=DNS:backend.test,IP:{TLS_IP}\nextendedKeyUsage=serverAuth"),
+                          ("client", "sluice-proxy", "extendedKeyUsage=clientAuth")):
+        with open(os.path.join(certs, f"{name}.ext"), "w") as f:
+            f.write(ext + "\n")
+        ossl("req", "-new", "-newkey", *ec, "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj",
+             f"/CN={cn}")
+        ossl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+             f"{name}.pem", "-days", "30", "-extfile", f"{name}.ext")
+
 
 WS_SERVER = r'''
 import base64, hashlib, socket, struct, sys, threading
@@ -188,19 +244,23 @@ class Backends:
         self.www = www
         for name, ip in list(BACKENDS.items()) + [("slow", SLOW_IP)]:
             self.start_nginx(name, ip)
+        self.certs = os.path.join(site.dir, "certs")
+        make_certs(self.certs)
+        self.start_nginx("tls", TLS_IP, NGINX_TLS_CONF)
         path = site.file("ws_server.py", WS_SERVER)
         self.procs["ws"] = subprocess.Popen(["ip", "netns", "exec", NS["be"], sys.executable, path, WS_IP],
                                             start_new_session=True, stderr=subprocess.DEVNULL)
-        for ip in list(BACKENDS.values()) + [SLOW_IP, WS_IP]:
-            wait_for(lambda: ns_run("be", f"exec 3<>/dev/tcp/{ip}/8080", check=False, timeout=5).returncode == 0,
-                     10, f"a backend on {ip}:8080")
+        for ip, port in [(ip, 8080) for ip in list(BACKENDS.values()) + [SLOW_IP, WS_IP]] + [(TLS_IP, 8443),
+                                                                                              (TLS_IP, 8444)]:
+            wait_for(lambda: ns_run("be", f"exec 3<>/dev/tcp/{ip}/{port}", check=False, timeout=5).returncode == 0,
+                     10, f"a backend on {ip}:{port}")
 
-    def start_nginx(self, name, ip):
+    def start_nginx(self, name, ip, template=NGINX_CONF):
         d = os.path.join(self.site.dir, "nginx-" + name)
         os.makedirs(os.path.join(d, "tmp"), exist_ok=True)
         conf = os.path.join(d, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=d, ip=ip, www=self.www, name=name))
+            f.write(template.format(dir=d, ip=ip, www=self.www, name=name, certs=getattr(self, "certs", "")))
         self.procs[name] = subprocess.Popen(
             ["ip", "netns", "exec", NS["be"], "nginx", "-c", conf, "-p", d, "-e", d + "/error.log", "-g", "daemon off;"],
             start_new_session=True, stderr=subprocess.PIPE)
@@ -251,6 +311,11 @@ servers = [ {{ address = "{SLOW_IP}:8080" }} ]
 name = "ws"
 servers = [ {{ address = "{WS_IP}:8080" }} ]
 
+[[upstream]]
+name = "tlsapp"
+keepalive = 8
+servers = [ {{ address = "{TLS_IP}:8443" }} ]
+
 [[server]]
 listen = ["{SLUICE_IP}:80"]
 access_log = "logs/access.log"
@@ -268,6 +333,37 @@ access_log = "logs/access.log"
   [[server.location]]
   path = "/ws"
   proxy_pass = "ws"
+
+  # https upstreams: verified by name (SNI backend.test) and by IP address (no SNI: RFC 6066 3).
+  [[server.location]]
+  path = "/tls/"
+  proxy_pass = "https://tlsapp/"
+  proxy_ssl_trusted_certificate = "certs/ca.pem"
+  proxy_ssl_name = "backend.test"
+  proxy_read_timeout = "20s"
+
+  [[server.location]]
+  path = "/tls-ip/"
+  proxy_pass = "https://{TLS_IP}:8443/"
+  proxy_ssl_trusted_certificate = "certs/ca.pem"
+
+  [[server.location]]
+  path = "/tls-wrong-ca/"
+  proxy_pass = "https://{TLS_IP}:8443/"
+  proxy_ssl_trusted_certificate = "certs/other-ca.pem"
+
+  [[server.location]]
+  path = "/tls-mtls/"
+  proxy_pass = "https://{TLS_IP}:8444/"
+  proxy_ssl_trusted_certificate = "certs/ca.pem"
+  proxy_ssl_name = "backend.test"
+  proxy_ssl_certificate = "certs/client.pem"
+  proxy_ssl_certificate_key = "certs/client.key"
+
+  # Plain HTTP to the TLS port: the pool must never hand it a TLS connection (nor the reverse).
+  [[server.location]]
+  path = "/plain-to-tls/"
+  proxy_pass = "http://tlsapp/"
 """
 
 
@@ -397,6 +493,44 @@ class Run:
         assert p.returncode == 0 and "echo ok" in p.stdout, p.stdout + p.stderr
         print(f"    [{self.mode}] websocket echo through the tunnel: ok", flush=True)
 
+    def test_https_upstream(self):
+        src = os.path.join(self.backends.www, "large.bin")
+        out = os.path.join(self.site.dir, "down-tls.bin")
+        t0 = time.monotonic()
+        p = curl(["-o", out, "-w", "%{http_code}", f"http://{SLUICE_IP}/tls/large.bin"], timeout=240)
+        down_s = time.monotonic() - t0
+        assert p.returncode == 0 and p.stdout == "200", (p.stdout, p.stderr, self.site.log("error.log")[-3000:])
+        assert sha256_file(out) == sha256_file(src)
+        os.unlink(out)
+        for path in ("/tls-ip/small.bin", "/tls-mtls/small.bin"):
+            p = curl(["-D", "-", "-o", "/dev/null", "-w", "%{http_code}\n", f"http://{SLUICE_IP}{path}"])
+            assert p.stdout.rstrip().endswith("200"), (path, p.stdout, self.site.log("error.log")[-3000:])
+        assert re.search(r"(?im)^x-client-dn: *CN *= *sluice-proxy", p.stdout), p.stdout  # the client certificate
+        print(f"    [{self.mode}] {SIZE_MB} MB through an https upstream byte-exact ({SIZE_MB / down_s:.0f} MB/s); "
+              f"by IP, and with a client certificate: 200", flush=True)
+
+    def test_https_upstream_wrong_ca_gives_502(self):
+        p = curl(["-o", "/dev/null", "-w", "%{http_code}", f"http://{SLUICE_IP}/tls-wrong-ca/small.bin"])
+        assert p.stdout == "502", p.stdout
+        log = self.site.log("error.log")
+        line = [l for l in log.splitlines() if "TLS connection to upstream failed" in l]
+        assert line and "certificate verify failed" in line[-1], log[-3000:]
+        print(f"    [{self.mode}] wrong CA: 502, logged: {line[-1].split(': ', 1)[-1][:160]}", flush=True)
+
+    def test_keepalive_never_mixes_tls_and_plain(self):
+        # Alternating on one client connection: each location takes its own kind from the pool. A
+        # TLS connection handed to the plain location (or the reverse) would fail or return garbage.
+        args = []
+        for i in range(6):
+            args += ["-o", "/dev/null", f"http://{SLUICE_IP}/{'tls' if i % 2 == 0 else 'plain-to-tls'}/small.bin"]
+        p = curl(["-D", "-", "-w", "%{http_code}\n"] + args)
+        codes = re.findall(r"(?m)^(\d{3})$", p.stdout)
+        # nginx answers plain HTTP on a TLS port with its own 400; the TLS location keeps its 200s.
+        assert codes == ["200", "400"] * 3, (codes, p.stdout[-2000:])
+        names = re.findall(r"(?im)^x-backend: *(\S+)", p.stdout)
+        assert names.count("tls") >= 3, names
+        print(f"    [{self.mode}] https and plain locations to one upstream, alternating: {codes}", flush=True)
+
     def stop(self):
         self.server.signal("quit")
         assert self.server.wait(timeout=30) == 0
@@ -448,7 +582,8 @@ try:
 
         for fn in (r.start, r.test_balanced_as_configured, r.test_failover_when_a_backend_dies,
                    r.test_slow_backend_gives_504_at_the_timeout, r.test_large_upload_and_download_bounded_memory,
-                   r.test_websocket_echo, r.stop):
+                   r.test_websocket_echo, r.test_https_upstream, r.test_https_upstream_wrong_ca_gives_502,
+                   r.test_keepalive_never_mixes_tls_and_plain, r.stop):
             tests.append(named(fn, f"{mode}: {fn.__name__}"))
     main(tests)
 finally:

@@ -14,6 +14,7 @@
 #include "proxy/module.h"
 #include "proxy/runtime.h"
 #include "tests/http/harness.h"
+#include "tls/worker_tls.h"
 
 namespace sluice::testing {
 
@@ -129,12 +130,13 @@ struct ProxyHarness {
   Logger log{"stderr", LogLevel::kCrit, "test"};
   FakeTransport clients;
   UpstreamTransport upstreams{loop};
+  tls::TlsWorker tls{loop, log, nullptr, Duration::seconds(5)};  // for https upstreams
   std::unique_ptr<proxy::ProxyRuntime> rt;
   std::unique_ptr<http::HttpServer> server;
   transport::Address addr = *transport::Address::parse("127.0.0.1:8080");
 
   explicit ProxyHarness(std::shared_ptr<conf::Config> config = proxy_config()) {
-    rt = std::make_unique<proxy::ProxyRuntime>(loop, upstreams, log);
+    rt = std::make_unique<proxy::ProxyRuntime>(loop, upstreams, log, &tls.runtime());
     http::ModuleRegistry mods;
     mods.add(std::make_unique<proxy::ProxyModule>(*rt));
     server = std::make_unique<http::HttpServer>(loop, clients, log, 0, std::move(mods));
