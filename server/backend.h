@@ -7,6 +7,7 @@
 #include "conf/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "http/ext_buffer.h"
 #include "transport/transport.h"
 
 namespace sluice::server {
@@ -19,6 +20,12 @@ class Backend {
   // On the worker's own thread: its Transport (its own queue pair and stack for dpdk).
   virtual std::unique_ptr<transport::Transport> make_transport(unsigned worker, EventLoop& loop,
                                                                Logger& log, std::string* err) = 0;
+  // Where a worker's file cache keeps file content (modules/static/file_cache.h): the heap, or
+  // memory the NIC can send from. Lives as long as the backend.
+  virtual http::BufferAllocator& buffer_allocator(unsigned worker) {
+    (void)worker;
+    return http::heap_allocator();
+  }
   // True when the transport never blocks in poll() (busy polling), so the loop must not wait.
   virtual bool busy_polls() const = 0;
   // A one-line summary of a worker's transport counters, for the exit report; empty if none.

@@ -2,6 +2,7 @@
 // StackTransport on its own RX/TX queue pair and mempool. Worker threads register with the EAL so
 // the mempool caches are per-lcore.
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 
 #include "server/backend.h"
+#include "server/dpdk_allocator.h"
 #include "stack/dpdk/eal.h"
 #include "stack/dpdk/port.h"
 #include "stack/socket/stack_transport.h"
@@ -56,6 +58,8 @@ class DpdkBackend final : public Backend {
     if (workers > 1 && !make_peer_rings(workers, err)) return false;
     if (workers > 1 && port_->rss()) read_rss(log);
     isn_key_ = random_isn_key();
+    int socket = rte_eth_dev_socket_id(port_->id());
+    allocator_ = std::make_unique<DpdkBufferAllocator>(socket >= 0 ? socket : SOCKET_ID_ANY);
     return true;
   }
 
@@ -85,6 +89,8 @@ class DpdkBackend final : public Backend {
   }
 
   bool busy_polls() const override { return true; }
+
+  http::BufferAllocator& buffer_allocator(unsigned) override { return *allocator_; }
 
   std::string stats(const transport::Transport& t) const override {
     return static_cast<const stack::StackTransport&>(t).stats();
@@ -148,6 +154,7 @@ class DpdkBackend final : public Backend {
   std::vector<uint8_t> rss_key_;
   std::vector<uint16_t> rss_reta_;
   std::array<uint64_t, 2> isn_key_{};
+  std::unique_ptr<DpdkBufferAllocator> allocator_;  // file-cache memory for every worker
 };
 
 }  // namespace

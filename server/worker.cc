@@ -116,7 +116,7 @@ bool Worker::setup(std::string* err) {
   if (!tls_set) return false;
   s.tls->install(std::move(tls_set));
   s.proxy = std::make_unique<proxy::ProxyRuntime>(s.loop, *s.transport, s.log, &s.tls->runtime());
-  http::ModuleRegistry mods = modules::builtin_modules();
+  http::ModuleRegistry mods = modules::builtin_modules(backend_.buffer_allocator(id_));
   mods.add(std::make_unique<proxy::ProxyModule>(*s.proxy));
   s.http = std::make_unique<http::HttpServer>(s.loop, *s.transport, s.log, id_, std::move(mods));
   s.http->set_accept_wrapper([tls = s.tls.get()](const transport::Address& at, std::unique_ptr<transport::Connection> c) {
