@@ -39,7 +39,12 @@ int on_ticket_key(SSL* s, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX
   const ListenerTls* l = listener_of(s);
   const TicketKeyRing* ring = l ? l->first->ticket_keys() : nullptr;
   if (!ring) return 0;
-  return ring->ticket_callback(name, iv, cipher, mac, enc == 1);
+  int r = ring->ticket_callback(name, iv, cipher, mac, enc == 1);
+  // RFC 8446 C.4: a TLS 1.3 client should not use a ticket twice; clients keep the session of
+  // their latest connection, so a resumption must hand out a fresh ticket (2: renew) or the next
+  // connection falls back to a full handshake.
+  if (enc != 1 && r == 1 && SSL_version(s) == TLS1_3_VERSION) return 2;
+  return r;
 }
 
 }  // namespace

@@ -96,6 +96,24 @@ TEST_F(TlsContextTest, TicketFromOneWorkerResumesOnAnother) {
   EXPECT_EQ(workers[1]->counters().resumed, 2u);
 }
 
+// Clients keep the session of their latest connection (wrk, browsers): with TLS 1.3 that is
+// resumable only if the resumption itself brought a fresh ticket (RFC 8446 C.4: one use each).
+TEST_F(TlsContextTest, EveryResumptionHandsOutATicketForTheNext) {
+  load_servers({tls_server("\"a.test\"", pair_toml(cert("ecdsa")))});
+  for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+    auto first = connect({.sni = "a.test", .max_version = version}, 0);
+    SSL_SESSION* s = session_of(*first);
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(s);
+      auto next = connect({.sni = "a.test", .max_version = version, .session = s}, i % 2);
+      EXPECT_TRUE(SSL_session_reused(next->client->ssl())) << version << " connection " << i;
+      SSL_SESSION_free(s);
+      s = session_of(*next);
+    }
+    SSL_SESSION_free(s);
+  }
+}
+
 TEST_F(TlsContextTest, RotatedKeysStillOpenOldTicketsThenForgetThem) {
   load_servers({tls_server("\"a.test\"", pair_toml(cert("ecdsa")))});
   auto first = connect({.sni = "a.test"}, 0);
