@@ -5,7 +5,8 @@ import statistics
 import subprocess
 
 COLUMNS = ["scenario", "case", "client", "server", "mode", "runs", "rps_median", "rps_min", "rps_max", "p50_ms",
-           "p90_ms", "p99_ms", "p999_ms", "max_ms", "errors", "frames_per_request", "client_cpu"]
+           "p90_ms", "p99_ms", "p999_ms", "max_ms", "errors", "frames_per_request", "client_cpu",
+           "resumed_share"]
 
 
 def _med(values):
@@ -36,6 +37,11 @@ def _fmt(v, digits=0):
 
 def _pct(v):
     return "-" if v is None else f"{100 * v:.0f} %"
+
+
+def _share(v):
+    """A share to one decimal (0.4 % of resumed handshakes is not 0 %)."""
+    return "-" if v is None else f"{100 * v:.1f} %"
 
 
 def write_csv(path, rows):
@@ -184,12 +190,16 @@ def _section(s):
     """A scenario group (runs.Section): its results, ratios, notes and plot."""
     L = [f"## {s.title}", ""] + ([s.intro, ""] if s.intro else [])
     if s.rows:
+        # A `resumed` column (the share of TLS handshakes that resumed) when the group counted any.
+        resumed = any(r.get("resumed_share") is not None for r in s.rows)
         L += ["| case | server | mode | req/s (median) | min..max | p50 ms | p90 ms | p99 ms | max ms | errors | "
-              "frames/req | wrk CPU |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "frames/req | wrk CPU |" + (" resumed |" if resumed else ""),
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if resumed else "")]
         L += [f"| {r['case']} | {r['server']} | {r['mode']} | {_fmt(r['rps_median'])} | {_fmt(r['rps_min'])}.."
               f"{_fmt(r['rps_max'])} | {_fmt(r['p50_ms'], 3)} | {_fmt(r['p90_ms'], 3)} | {_fmt(r['p99_ms'], 3)} | "
               f"{_fmt(r['max_ms'], 3)} | {r['errors']} | {_fmt(r['frames_per_request'], 2)} | "
-              f"{_pct(r.get('client_cpu'))} |" for r in s.rows]
+              f"{_pct(r.get('client_cpu'))} |" + (f" {_share(r.get('resumed_share'))} |" if resumed else "")
+              for r in s.rows]
         L.append("")
     if s.ratios:
         L += ["| ratio (same run) | case | mode | value |", "|---|---|---|---:|"]

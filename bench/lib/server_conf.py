@@ -13,6 +13,7 @@ import topology as topo
 SITE_PORT = 80
 TLS_PORT = 443
 UPSTREAM_NAME = "backend"
+SESSION_LOG = "sessions.log"  # nginx: one "r" (resumed) or "." (full handshake) per request
 # Mozilla server-side TLS "intermediate": sluice's default TLS 1.2 ciphers, given to nginx too.
 INTERMEDIATE_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
@@ -25,6 +26,7 @@ class Options:
     file_cache: bool = True      # sluice: [file_cache] enabled (nginx always has open_file_cache)
     tls: tuple = None            # (cert, key) PEM paths: TLS on TLS_PORT
     tls_resumption: bool = True  # False: no session tickets, no session cache (full handshakes only)
+    session_log: bool = False    # nginx with TLS: log $ssl_session_reused per request (SESSION_LOG)
     proxy_to: str = None         # "IP:PORT": every request is proxied to this one backend
     upstream_keepalive: int = 64  # idle upstream connections kept (both servers)
     ns: str = topo.SRV_NS        # where the server runs (the proxy's backend runs in the client ns)
@@ -123,7 +125,7 @@ def _nginx_site(www, opts):
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers {INTERMEDIATE_CIPHERS};
         {sessions}
-        root {www};"""
+        root {www};{_nginx_session_log(opts)}"""
     if opts.proxy_to:
         # nginx's advice for keep-alive to upstreams: HTTP/1.1 and no "Connection: close".
         return """
@@ -133,6 +135,11 @@ def _nginx_site(www, opts):
             proxy_set_header Connection "";
         }""" % UPSTREAM_NAME
     return f"\n        root {www};"
+
+
+def _nginx_session_log(opts):
+    # Buffered: a write(2) every 32k requests or so, flushed when the worker exits.
+    return f"\n        access_log {SESSION_LOG} sessions buffer=64k;" if opts.tls and opts.session_log else ""
 
 
 def _nginx_upstream(opts):
@@ -151,6 +158,7 @@ def nginx_conf(prefix, www, opts=Options()):
     # affinity, reuseport listeners, sendfile + tcp_nopush + tcp_nodelay, open_file_cache, no
     # access log, and keep-alive limits out of the way of the benchmark.
     mask = "1" + "0" * opts.cpu
+    log_format = "\n    log_format sessions '$ssl_session_reused';" if opts.tls and opts.session_log else ""
     listen = f"{opts.ip or topo.KERNEL_SERVER_IP}:{listen_port(opts)}{' ssl' if opts.tls else ''}"
     return f"""
 worker_processes 1;
@@ -180,7 +188,7 @@ http {{
     fastcgi_temp_path {prefix}/tmp;
     uwsgi_temp_path {prefix}/tmp;
     scgi_temp_path {prefix}/tmp;
-    default_type application/octet-stream;{_nginx_upstream(opts)}
+    default_type application/octet-stream;{_nginx_upstream(opts)}{log_format}
     server {{
         listen {listen} reuseport backlog=65535;{_nginx_site(www, opts)}
     }}

@@ -11,7 +11,7 @@ import signal
 import procs
 import topology as topo
 
-from server_conf import Options, listen_port, nginx_conf, sluice_conf
+from server_conf import SESSION_LOG, Options, listen_port, nginx_conf, sluice_conf
 
 
 class Server:
@@ -58,7 +58,7 @@ class Server:
 
     def start(self, wrapper=()):
         log = os.path.join(self.prefix, "stdout.log")
-        for f in ("error.log", "nginx-error.log"):
+        for f in ("error.log", "nginx-error.log", SESSION_LOG):
             p = os.path.join(self.prefix, f)
             if os.path.exists(p):
                 os.unlink(p)
@@ -93,7 +93,17 @@ class Server:
         return self.counters()
 
     def counters(self):
+        if self.name == "nginx":
+            p = os.path.join(self.prefix, SESSION_LOG)
+            return parse_session_log(open(p).read()) if os.path.exists(p) else {}
         return parse_counters(self.error_log())
+
+
+def parse_session_log(text):
+    """nginx's access log of $ssl_session_reused (server_conf.SESSION_LOG): requests over TLS and
+    how many of them came on a resumed session, as "nginx.ssl_requests" and "nginx.ssl_reused"."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return {"nginx.ssl_requests": len(lines), "nginx.ssl_reused": sum(1 for line in lines if line == "r")}
 
 
 def parse_counters(log):

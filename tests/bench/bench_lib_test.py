@@ -157,6 +157,29 @@ class Groups(unittest.TestCase):
         r = row("x", 1.0, counters={"tcp.retransmitted_segments": 5, "tcp.timeouts": 5, "tcp.spurious_undos": 4})
         self.assertIn("retransmitted 5 segments", runs.retransmit_note(r))
 
+    def test_resumed_share(self):
+        self.assertEqual(servers.parse_session_log("r\n.\nr\nr\n\n"), {"nginx.ssl_requests": 4, "nginx.ssl_reused": 3})
+        self.assertEqual(servers.parse_session_log(""), {"nginx.ssl_requests": 0, "nginx.ssl_reused": 0})
+        self.assertAlmostEqual(group_tls.resumed_share({"tls.handshakes": 200, "tls.resumed": 50}), 0.25)
+        self.assertEqual(group_tls.resumed_share({"tls.handshakes": 200}), 0.0)
+        self.assertAlmostEqual(group_tls.resumed_share(servers.parse_session_log("r\n.\nr\nr\n")), 0.75)
+        self.assertIsNone(group_tls.resumed_share({"nginx.ssl_requests": 0}))
+        self.assertIsNone(group_tls.resumed_share(None))
+        r = row("nginx", 1.0, group_tls.RESUMED, "close", counters={"nginx.ssl_requests": 10, "nginx.ssl_reused": 4})
+        self.assertIn("10 requests in its $ssl_session_reused log over the runs, 4 on a resumed session",
+                      group_tls.nginx_session_note(r))
+        self.assertIsNone(group_tls.nginx_session_note(row("nginx", 1.0, counters={})))
+
+    def test_tls_cases(self):
+        cases = group_tls.cases(["sluice-dpdk", "nginx"], ("/c", "/k"))
+        self.assertEqual([(c.case, c.server, c.mode) for c in cases],
+                         [(group_tls.FULL, "sluice-dpdk", "close"), (group_tls.FULL, "sluice-dpdk", "keepalive"),
+                          (group_tls.FULL, "nginx", "close"), (group_tls.FULL, "nginx", "keepalive"),
+                          (group_tls.RESUMED, "sluice-dpdk", "close"), (group_tls.RESUMED, "nginx", "close")])
+        self.assertFalse(cases[0].opts.tls_resumption)
+        self.assertTrue(cases[-1].opts.tls_resumption and cases[-1].opts.session_log)
+        self.assertNotEqual(cases[0].opts.suffix, cases[-1].opts.suffix)
+
     def test_filecache_cases_follow_servers(self):
         cases = group_filecache.cases(["sluice-dpdk", "nginx"])
         self.assertEqual([(c.case, c.label) for c in cases][:3], [("600 B", group_filecache.ON),
@@ -199,6 +222,15 @@ class Groups(unittest.TestCase):
         self.assertIn("| 50 % |", text)
         self.assertIn("| a / b | https | close | 1.50 |", text)
         self.assertIn("- a note", text)
+        self.assertNotIn("resumed |", text)
+        sec.rows[0]["resumed_share"] = 0.004
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.md")
+            report.write_markdown(path, "x", {"command": "bench/run"}, [], [], None, [], [], [], {}, [sec])
+            with open(path) as f:
+                text = f.read()
+        self.assertIn("| wrk CPU | resumed |", text)
+        self.assertIn("| 50 % | 0.4 % |", text)
 
 
 class Configs(unittest.TestCase):
@@ -227,6 +259,12 @@ class Configs(unittest.TestCase):
         self.assertIn("ssl_session_tickets off;", tls)
         self.assertIn("ssl_session_cache off;", tls)
         self.assertIn("ssl_session_tickets on;", server_conf.nginx_conf("/p", "/www", O(tls=("/c", "/k"))))
+        self.assertNotIn("access_log sessions.log", server_conf.nginx_conf("/p", "/www", O(tls=("/c", "/k"))))
+        logged = server_conf.nginx_conf("/p", "/www", O(tls=("/c", "/k"), session_log=True))
+        self.assertIn("log_format sessions '$ssl_session_reused';", logged)
+        self.assertIn("access_log sessions.log sessions buffer=64k;", logged)
+        self.assertIn("ssl_session_cache shared:SSL:10m;", logged)
+        self.assertNotIn("session_tickets", server_conf.sluice_conf("dpdk", "/p", "/www", opts=O(tls=("/c", "/k"))))
         proxy = server_conf.nginx_conf("/p", "/www", O(proxy_to="198.18.0.5:8080", upstream_keepalive=7))
         for line in ("server 198.18.0.5:8080;", "keepalive 7;", "proxy_pass http://backend;",
                      "proxy_http_version 1.1;", 'proxy_set_header Connection "";'):
