@@ -11,11 +11,6 @@
 namespace sluice::stack::tcp {
 namespace {
 
-bool sending_state(TcpState s) {
-  return s == TcpState::kEstablished || s == TcpState::kFinWait1 || s == TcpState::kCloseWait ||
-         s == TcpState::kClosing || s == TcpState::kLastAck;
-}
-
 void on_rto(TcbEnv& env, Tcb& t) {
   if (t.snd_una == t.snd_max) return;  // nothing outstanding
   env.mut_counters().timeouts++;

@@ -14,18 +14,13 @@ constexpr Duration kWorstDelayedAck = Duration::millis(200);
 // loss (Linux uses the same 10 ms).
 constexpr Duration kMinProbeTimeout = Duration::millis(10);
 
-bool data_state(TcpState s) {
-  return s == TcpState::kEstablished || s == TcpState::kCloseWait || s == TcpState::kFinWait1 ||
-         s == TcpState::kLastAck || s == TcpState::kClosing;
-}
-
 }  // namespace
 
 std::optional<Duration> probe_timeout(const TcbEnv& env, const Tcb& t) {
   // RFC 8985 7.2: with SACK (the probe's ACK must be able to tell what arrived), outside loss
   // recovery and RTO backoff, one probe per tail (TLPRxtOut), once an RTT is known.
   if (!env.params().tail_loss_probe || !t.sack_ok || t.in_recovery || t.tlp_out || t.retransmits > 0 ||
-      !t.rtt.has_sample() || !data_state(t.state) || t.snd_una == t.snd_max)
+      !t.rtt.has_sample() || !sending_state(t.state) || t.snd_una == t.snd_max)
     return std::nullopt;
   Duration pto = std::max(t.rtt.srtt() * 2, kMinProbeTimeout);
   // "If FlightSize is one segment": the ACK of a lone segment may be delayed.

@@ -26,6 +26,13 @@ inline bool synchronized(TcpState s) {
   return s != TcpState::kClosed && s != TcpState::kListen && s != TcpState::kSynSent;
 }
 
+// States in which data of ours may still be in flight (sent, or retransmitted, before our FIN is
+// acknowledged): the retransmission timer and tail loss probes work here.
+inline bool sending_state(TcpState s) {
+  return s == TcpState::kEstablished || s == TcpState::kFinWait1 || s == TcpState::kCloseWait ||
+         s == TcpState::kClosing || s == TcpState::kLastAck;
+}
+
 // Addresses are IPv4 in host byte order; "local" is ours.
 struct FourTuple {
   uint32_t local_ip = 0;
