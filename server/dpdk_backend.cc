@@ -20,12 +20,6 @@
 namespace sluice::server {
 namespace {
 
-bool has_lcore_option(const std::vector<std::string>& args) {
-  return std::any_of(args.begin(), args.end(), [](const std::string& a) {
-    return a == "-l" || a == "-c" || a.rfind("--lcores", 0) == 0 || a.rfind("-l", 0) == 0;
-  });
-}
-
 std::array<uint64_t, 2> random_isn_key() {
   std::array<uint64_t, 2> key{};
   ssize_t n = getrandom(key.data(), sizeof key, 0);
@@ -41,7 +35,7 @@ class DpdkBackend final : public Backend {
     cfg_ = &cfg;
     std::vector<std::string> args = cfg.dpdk.eal_args;
     // Worker threads are ours (registered below); the EAL needs only its main lcore.
-    if (!has_lcore_option(args)) args.insert(args.begin(), {"-l", "0"});
+    if (!stack::has_lcore_option(args)) args.insert(args.begin(), {"-l", "0"});
     // The EAL pins this thread to its main lcore; workers created later would inherit that, so
     // the engine thread gets its original CPUs back (workers pin themselves from [process] cpus).
     cpu_set_t cpus;

@@ -18,12 +18,6 @@
 namespace sluice::bench {
 namespace {
 
-bool has_lcore_option(const std::vector<std::string>& args) {
-  return std::any_of(args.begin(), args.end(), [](const std::string& a) {
-    return a == "-l" || a == "-c" || a.rfind("--lcores", 0) == 0 || a.rfind("-l", 0) == 0;
-  });
-}
-
 // RFC 6528's secret, fixed for the life of the machine's boot (as Linux keys its ISNs and timestamp
 // offsets): a later connection on the same 4-tuple then always carries a higher ISN and TSval than
 // an earlier one, also from an earlier sluice-load run, so a server still holding that 4-tuple in
@@ -51,7 +45,7 @@ std::unique_ptr<StackEnv> StackEnv::open(const LoadOptions& o, std::string* err)
   std::unique_ptr<StackEnv> env(new StackEnv());
   env->opts_ = o;
   std::vector<std::string> args = o.eal_args;
-  if (!has_lcore_option(args)) args.insert(args.begin(), {"-l", "0"});
+  if (!stack::has_lcore_option(args)) args.insert(args.begin(), {"-l", "0"});
   // The EAL pins this thread to its main lcore; the workers should keep the CPUs we were given.
   cpu_set_t cpus;
   CPU_ZERO(&cpus);

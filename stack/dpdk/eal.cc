@@ -3,6 +3,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include <algorithm>
+
 namespace sluice::stack {
 
 bool init_eal(const std::vector<std::string>& args, std::string* err) {
@@ -26,6 +28,12 @@ bool init_eal(const std::vector<std::string>& args, std::string* err) {
   }
   initialised = true;
   return true;
+}
+
+bool has_lcore_option(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a == "-l" || a == "-c" || a.rfind("--lcores", 0) == 0 || a.rfind("-l", 0) == 0;
+  });
 }
 
 }  // namespace sluice::stack

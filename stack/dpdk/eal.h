@@ -9,4 +9,7 @@ namespace sluice::stack {
 // call fails. False with *err set on failure; never aborts.
 bool init_eal(const std::vector<std::string>& args, std::string* err);
 
+// True when `args` already choose the EAL's lcores (-l, -c, --lcores); else callers add "-l 0".
+bool has_lcore_option(const std::vector<std::string>& args);
+
 }  // namespace sluice::stack
