@@ -66,7 +66,9 @@ class CongestionControl {
   virtual void save_state() {}
   virtual void restore_state() {}
   // RFC 5681 3.1 (2): slow start, cwnd += min(N, SMSS) per ACK (RFC 3465 L = 1 SMSS).
-  void slow_start(uint32_t bytes_acked) { cwnd_ += std::min(bytes_acked, mss_); }
+  // RFC 3465 2.2 appropriate byte counting with L = 2*SMSS (RFC 5681 3.1 allows it): a delayed
+  // ACK's two segments count as two, so the window doubles each round trip.
+  void slow_start(uint32_t bytes_acked) { cwnd_ += std::min(bytes_acked, 2 * mss_); }
 
   uint32_t mss_;
   uint32_t initial_segments_;

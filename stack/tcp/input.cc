@@ -32,6 +32,15 @@ void challenge_ack(TcbEnv& env, Tcb& t) {
 
 bool fin_acked(const Tcb& t) { return t.fin_sent && t.snd_una == t.fin_seq + 1; }
 
+// RFC 2883 4: remember a duplicate [l, r) for the next ACK's first SACK block (one per ACK: the
+// first reported wins until it is sent).
+void note_duplicate(Tcb& t, TcpSeq l, TcpSeq r) {
+  if (!t.sack_ok || t.dsack_pending) return;
+  t.dsack_pending = true;
+  t.dsack_left = l;
+  t.dsack_right = r;
+}
+
 // RFC 9293 3.10.7.4 first: the acceptability test, then trimming to the window.
 bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
   int32_t w = t.rcv_adv - t.rcv_nxt;
@@ -52,6 +61,8 @@ bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
   if (!ok) {
     env.mut_counters().unacceptable_segments++;
     if (len > 0) env.mut_counters().dup_segments++;
+    // RFC 2883 4 (1): data wholly below RCV.NXT arrived again.
+    if (!s.data.empty() && s.seq + len <= t.rcv_nxt) note_duplicate(t, s.seq, s.seq + len);
     // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
     // (unless the RST bit is set)": <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
     if (!s.h.rst()) send_ack(env, t);
@@ -62,6 +73,8 @@ bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
     uint32_t cut = static_cast<uint32_t>(t.rcv_nxt - s.seq);
     if (s.syn) { s.syn = false; --cut; }
     size_t d = std::min<size_t>(cut, s.data.size());
+    // RFC 2883 4 (1): the part below RCV.NXT is a duplicate.
+    if (d > 0) note_duplicate(t, t.rcv_nxt - static_cast<uint32_t>(d), t.rcv_nxt);
     s.data.consume(d);
     s.seq = t.rcv_nxt;
     t.ack_now = true;  // a retransmission we already have: tell the peer now
@@ -214,6 +227,8 @@ bool on_text(TcbEnv& env, Tcb& t, Seg& s) {
     }
     size_t ooo_before = t.rcvbuf.out_of_order_bytes();
     auto r = t.rcvbuf.insert(t.rcv_nxt, s.seq, std::move(s.data));
+    // RFC 2883 4 (2): an out-of-order segment we already held (part of) is a duplicate.
+    if (r.duplicate) note_duplicate(t, r.dup_left, r.dup_right);
     env.ooo_changed(int64_t(t.rcvbuf.out_of_order_bytes()) - int64_t(ooo_before));
     if (r.dropped) env.mut_counters().ooo_drops++;
     if (s.fin) { t.ooo_fin = true; t.ooo_fin_seq = s.seq + n; s.fin = false; }

@@ -2,7 +2,9 @@
 #include "stack/tcp/output.h"
 
 #include <algorithm>
+#include <utility>
 
+#include "stack/tcp/rack.h"
 #include "stack/tcp/recovery.h"
 #include "stack/tcp/tlp.h"
 
@@ -55,9 +57,13 @@ void emit_synced(TcbEnv& env, Tcb& t, TcpSeq seq, uint8_t fl, BufChain payload) 
   h.window = advertise(env, t);
   // RFC 7323 3.2: once negotiated, TSopt is in every non-RST segment; TSecr echoes TS.Recent.
   if (t.ts_ok) h.timestamps = wire::TcpTimestamps{ts_now(env, t), t.ts_recent};
+  // RFC 2883 4: a D-SACK block first, in the first ACK after the duplicate only.
+  size_t n = 0;
+  if (std::exchange(t.dsack_pending, false)) h.sack[n++] = {t.dsack_left, t.dsack_right};
   // RFC 2018 4: SACK blocks while out-of-order data is queued.
   if (t.sack_ok && t.rcvbuf.has_out_of_order())
-    h.sack_count = static_cast<uint8_t>(t.rcvbuf.sack_blocks(h.sack.data(), h.sack.size()));
+    n += t.rcvbuf.sack_blocks(h.sack.data() + n, h.sack.size() - n);
+  h.sack_count = static_cast<uint8_t>(n);
   t.last_ack_sent = t.rcv_nxt;
   t.ack_now = t.ack_delayed = false;
   t.segs_unacked = 0;
@@ -211,12 +217,17 @@ bool send_one(TcbEnv& env, Tcb& t, uint32_t wnd) {
   TcpSeq seq = t.snd_nxt;
   bool retransmission = seq < t.snd_max;
   emit_data(env, t, seq, len, fin);
+  const TcpSeq end = seq + static_cast<uint32_t>(len);
   if (retransmission) {
     note_retransmission(env, t);
-  } else if (!t.rtt_timing && !t.ts_ok && len > 0) {
-    t.rtt_timing = true;   // RFC 6298 3: time one segment per RTT when there are no timestamps
-    t.rtt_seq = seq;
-    t.rtt_start = env.now();
+    rack_on_retransmit(t, seq, end);
+  } else {
+    rack_on_send(env, t, seq, end);
+    if (!t.rtt_timing && !t.ts_ok && len > 0) {
+      t.rtt_timing = true;  // RFC 6298 3: time one segment per RTT when there are no timestamps
+      t.rtt_seq = seq;
+      t.rtt_start = env.now();
+    }
   }
   t.snd_nxt = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
   t.snd_max = seq_max(t.snd_max, t.snd_nxt);
@@ -273,6 +284,7 @@ uint32_t retransmit_range(TcbEnv& env, Tcb& t, TcpSeq seq, uint32_t max_len) {
   if (len == 0 && !fin) return 0;
   emit_data(env, t, seq, len, fin);
   note_retransmission(env, t);
+  rack_on_retransmit(t, seq, seq + static_cast<uint32_t>(len));
   return static_cast<uint32_t>(len) + (fin ? 1 : 0);
 }
 
@@ -291,6 +303,7 @@ void send_probe(TcbEnv& env, Tcb& t) {
                                  size_t(std::max<int32_t>(usable_s, 1))});
   TcpSeq seq = t.snd_nxt;
   emit_data(env, t, seq, len, false);
+  if (t.snd_max <= seq) rack_on_send(env, t, seq, seq + static_cast<uint32_t>(len));
   env.mut_counters().persist_probes++;
   t.snd_nxt = seq + static_cast<uint32_t>(len);
   t.snd_max = seq_max(t.snd_max, t.snd_nxt);

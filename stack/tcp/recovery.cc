@@ -5,6 +5,7 @@
 
 #include "stack/tcp/input.h"
 #include "stack/tcp/output.h"
+#include "stack/tcp/rack.h"
 #include "stack/tcp/tlp.h"
 
 namespace sluice::stack::tcp {
@@ -33,6 +34,7 @@ void begin_episode(TcbEnv& env, Tcb& t, bool rto) {
 void undo_reduction(TcbEnv& env, Tcb& t) {
   t.undo_possible = false;
   t.eifel_armed = false;
+  if (!t.undo_rto) rack_on_spurious_retransmit(t);  // a fast retransmission: the path reorders
   if (!t.cc->can_undo()) return;
   t.cc->undo();
   env.mut_counters().spurious_undos++;
@@ -67,8 +69,18 @@ void on_dsack(TcbEnv& env, Tcb& t, const SackScoreboard::Update& u) {
 
 void exit_recovery(TcbEnv& env, Tcb& t) {
   t.in_recovery = false;
+  rack_on_recovery_exit(t);
   t.cc->on_recovery_exit(t.flight());
   if (t.undo_possible && t.undo_retrans == 0) undo_reduction(env, t);
+}
+
+// Below this sequence every unSACKed octet is lost: RACK's verdict (RFC 8985 6.2), and RFC 6675
+// 4 IsLost()'s DupThresh rule until reordering has been seen (RFC 8985 6.2 step 4 then gives
+// RACK no reordering window either).
+TcpSeq lost_bound(const Tcb& t) {
+  TcpSeq lost = seq_in(t.rack.lost_below, t.snd_una, t.snd_max + 1) ? t.rack.lost_below : t.snd_una;
+  if (!t.rack.reordering_seen) lost = seq_max(lost, t.scoreboard.lost_below(t.snd_una, t.snd_mss));
+  return lost;
 }
 
 // RFC 6675 5 (4): fast retransmit and the start of SACK-based loss recovery.
@@ -110,14 +122,11 @@ bool classic_dupack(const Tcb& t, const TcpRepr& h, uint32_t seg_len) {
 void on_duplicate(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len,
                   const SackScoreboard::Update& u) {
   if (t.sack_ok && h.sack_count > 0) {
-    // RFC 6675 5 (3): DupAcks counts ACKs carrying new SACK information outside recovery;
-    // (3.a) DupThresh of them or (3.b) IsLost(HighACK + 1) starts recovery. A D-SACK alone
-    // reports no new data and is not a duplicate ACK (RFC 2883 tolerance).
+    // RFC 6675 5 (3): DupAcks counts ACKs carrying new SACK information outside recovery
+    // (maybe_enter_sack_recovery decides). A D-SACK alone reports no new data and is not a
+    // duplicate ACK (RFC 2883 tolerance).
     if (seg_len != 0 || u.newly_sacked == 0 || t.in_recovery) return;
     ++t.dupacks;
-    if (t.dupacks >= SackScoreboard::kDupThresh ||
-        t.scoreboard.is_lost(t.snd_una, t.snd_una, t.snd_mss))
-      enter_sack_recovery(env, t);
     return;
   }
   if (!classic_dupack(t, h, seg_len)) return;
@@ -143,7 +152,6 @@ void on_new_ack(TcbEnv& env, Tcb& t, const TcpRepr& h) {
   check_eifel(env, t, h);
   t.retransmits = 0;
   t.persist_backoff = 0;
-  uint32_t flight_before = t.flight();
   t.snd_una = h.ack;
   if (t.snd_nxt < t.snd_una) t.snd_nxt = t.snd_una;
   if (t.high_rxt < t.snd_una) t.high_rxt = t.snd_una;
@@ -158,8 +166,6 @@ void on_new_ack(TcbEnv& env, Tcb& t, const TcpRepr& h) {
       retransmit_first(env, t);
     }
     // RFC 6675 5 (B): with SACK, pipe is recomputed before the next transmission.
-  } else {
-    t.cc->on_ack(env.now(), acked, flight_before);
   }
   // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
   t.rto_at = Instant::never();
@@ -191,14 +197,17 @@ bool retransmit_at(TcbEnv& env, Tcb& t, TcpSeq s) {
 
 // RFC 6675 4 NextSeg(), rules (1)-(3), and the transmission it chooses.
 bool next_seg(TcbEnv& env, Tcb& t) {
-  const TcpSeq lost = t.scoreboard.lost_below(t.snd_una, t.snd_mss);
+  const TcpSeq lost = lost_bound(t);
   const TcpSeq high_sacked = t.scoreboard.high_sacked(t.snd_una);
   const TcpSeq s = first_unsacked(t, seq_max(t.high_rxt, t.snd_una));
   // (1) the first unSACKed octet above HighRxt, below the highest SACKed octet, IsLost().
   if (s < lost && s < high_sacked && retransmit_at(env, t, s)) return true;
   // (2) new data, as the receiver's window allows.
   if (t.snd_nxt == t.snd_max && send_one(env, t, t.snd_wnd)) return true;
-  // (3) an unSACKed octet above HighRxt below the highest SACKed octet, lost or not.
+  // (3) an unSACKed octet above HighRxt below the highest SACKed octet, lost or not. Not once
+  // the path is known to reorder: such a hole is most likely late, and RACK (RFC 8985 6.2) tells
+  // when it is lost.
+  if (t.rack.reordering_seen) return false;
   return s < high_sacked && retransmit_at(env, t, s);
 }
 
@@ -219,38 +228,61 @@ void detect_lost_retransmissions(TcbEnv& env, Tcb& t) {
   t.rxt_mark = t.snd_max;
 }
 
+// RFC 6675 5 (3.a) DupThresh duplicate ACKs (while no reordering has been seen) or (3.b) the
+// first octet is lost, by IsLost() or by RACK (RFC 8985 6.2): fast retransmit, recovery.
+void maybe_enter_sack_recovery(TcbEnv& env, Tcb& t) {
+  if (t.in_recovery || t.scoreboard.empty()) return;
+  bool by_count = !t.rack.reordering_seen && t.dupacks >= SackScoreboard::kDupThresh;
+  bool first_lost = t.snd_una < lost_bound(t) && !t.scoreboard.is_sacked(t.snd_una);
+  if (by_count || first_lost) enter_sack_recovery(env, t);
+}
+
 }  // namespace
 
 void process_ack(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len) {
+  const TcpSeq una_before = t.snd_una;
+  const TcpSeq fack_before = t.scoreboard.high_sacked(t.snd_una);
+  const uint32_t flight_before = t.flight();
+  const bool recovering = t.in_recovery;
+  // What this ACK delivers (RFC 6937 DeliveredData): the cumulative advance less what was
+  // SACKed before, plus the newly SACKed.
+  uint32_t delivered = 0;
+  if (h.ack > t.snd_una)
+    delivered = static_cast<uint32_t>(h.ack - t.snd_una) - t.scoreboard.sacked_in(t.snd_una, h.ack);
   // RFC 6675 5 (1): every ACK with SACK information updates the scoreboard.
   SackScoreboard::Update u;
   if (t.sack_ok && h.sack_count > 0) {
     TcpSeq una = h.ack > t.snd_una ? h.ack : t.snd_una;
-    u = t.scoreboard.update(una, t.snd_max, h.sack.data(), h.sack_count);
+    u = t.scoreboard.update(una, t.snd_max, h.ack, h.sack.data(), h.sack_count);
   }
+  if (t.sack_ok) rack_on_ack(env, t, h, una_before, fack_before, u);
   if (h.ack > t.snd_una) {
     on_new_ack(env, t, h);
     // RFC 6675 5 (3): "regardless of its status as a cumulative acknowledgment", an ACK that
     // SACKs new data outside recovery counts toward DupThresh.
-    if (t.sack_ok && !t.in_recovery && u.newly_sacked > 0 && seg_len == 0) {
-      ++t.dupacks;
-      if (t.dupacks >= SackScoreboard::kDupThresh ||
-          t.scoreboard.is_lost(t.snd_una, t.snd_una, t.snd_mss))
-        enter_sack_recovery(env, t);
-    }
+    if (t.sack_ok && !t.in_recovery && u.newly_sacked > 0 && seg_len == 0) ++t.dupacks;
   } else if (h.ack == t.snd_una) {
     on_duplicate(env, t, h, seg_len, u);
   }
   if (u.dsack) on_dsack(env, t, u);
   tlp_on_ack(env, t, u);
+  if (t.sack_ok) {
+    rack_detect_loss(env, t);
+    maybe_enter_sack_recovery(env, t);
+  }
   if (u.newly_sacked > 0) detect_lost_retransmissions(env, t);
+  // RFC 5681 3.1 / RFC 9438: the window grows with what was delivered, outside recovery (SACKed
+  // data counts as it arrives, as Linux counts it: under reordering the cumulative ACK moves in
+  // jumps).
+  delivered += u.newly_sacked;
+  if (!recovering && !t.in_recovery && delivered > 0) t.cc->on_ack(env.now(), delivered, flight_before);
 }
 
 bool recovery_output(TcbEnv& env, Tcb& t) {
   bool sent = false;
   for (int i = 0; i < kMaxRecoverySegments; ++i) {
     // RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS.
-    uint32_t pipe = t.scoreboard.pipe(t.snd_una, t.snd_max, t.high_rxt, t.snd_mss);
+    uint32_t pipe = t.scoreboard.pipe(t.snd_una, t.snd_max, t.high_rxt, lost_bound(t));
     if (t.cc->cwnd() < pipe + t.snd_mss) break;
     if (!next_seg(env, t)) break;
     sent = true;
@@ -277,6 +309,13 @@ void recovery_on_rto(TcbEnv& env, Tcb& t) {
   // receiver reneged (RFC 2018 8): forget it and resend everything.
   if (t.retransmits > 1) t.scoreboard.clear();
   t.snd_nxt = t.snd_una;
+}
+
+void recovery_on_reorder_timeout(TcbEnv& env, Tcb& t) {
+  if (!t.sack_ok || t.snd_una == t.snd_max) return;
+  rack_detect_loss(env, t);
+  maybe_enter_sack_recovery(env, t);
+  if (t.in_recovery) recovery_output(env, t);
 }
 
 }  // namespace sluice::stack::tcp

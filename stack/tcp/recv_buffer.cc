@@ -32,6 +32,11 @@ ReceiveBuffer::InsertResult ReceiveBuffer::insert(TcpSeq rcv_nxt, TcpSeq seq, Bu
       cur = b.start;
     }
     uint32_t overlap = static_cast<uint32_t>(seq_min(end, b.end()) - cur);
+    if (overlap > 0 && !res.duplicate) {
+      res.duplicate = true;
+      res.dup_left = cur;
+      res.dup_right = cur + overlap;
+    }
     data.consume(overlap);
     cur = cur + overlap;
   }

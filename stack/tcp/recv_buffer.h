@@ -26,7 +26,12 @@ class ReceiveBuffer {
   // In-order bytes at RCV.NXT.
   void push(BufChain data) { ready_.append(std::move(data)); }
 
-  struct InsertResult { size_t new_bytes = 0; bool dropped = false; };
+  struct InsertResult {
+    size_t new_bytes = 0;
+    bool dropped = false;
+    bool duplicate = false;        // part of it was held already: the first such range
+    TcpSeq dup_left, dup_right;
+  };
   // Data at seq > rcv_nxt (already trimmed to the window).
   InsertResult insert(TcpSeq rcv_nxt, TcpSeq seq, BufChain data);
   // Moves queued blocks that now start at or before rcv_nxt to the in-order queue; advances

@@ -5,7 +5,7 @@
 
 namespace sluice::stack::tcp {
 
-SackScoreboard::Update SackScoreboard::update(TcpSeq snd_una, TcpSeq snd_max,
+SackScoreboard::Update SackScoreboard::update(TcpSeq snd_una, TcpSeq snd_max, TcpSeq seg_ack,
                                               const wire::TcpSackBlock* blocks, size_t n) {
   Update u;
   advance(snd_una);
@@ -15,7 +15,7 @@ SackScoreboard::Update SackScoreboard::update(TcpSeq snd_una, TcpSeq snd_max,
     if (i == 0) {
       // RFC 2883 4: the first block is a D-SACK when it lies below the cumulative ACK or inside
       // the second block. It reports a duplicate, never new data.
-      bool below = r <= snd_una;
+      bool below = r <= seg_ack;
       bool inside = n > 1 && blocks[1].left <= l && r <= blocks[1].right;
       if (below || inside) {
         u.dsack = true;
@@ -27,7 +27,10 @@ SackScoreboard::Update SackScoreboard::update(TcpSeq snd_una, TcpSeq snd_max,
     // RFC 2018 / RFC 6675 Update(): only blocks within the data outstanding count.
     if (r > snd_max || r <= snd_una) continue;
     if (l < snd_una) l = snd_una;
-    u.newly_sacked += add(l, r);
+    TcpSeq gap = first_gap(l, r);
+    uint32_t added = add(l, r);
+    if (added > 0 && (u.newly_sacked == 0 || gap < u.newly_low)) u.newly_low = gap;
+    u.newly_sacked += added;
   }
   return u;
 }
@@ -50,6 +53,15 @@ uint32_t SackScoreboard::add(TcpSeq l, TcpSeq r) {
   if (blocks_.size() > kMaxBlocks) blocks_.pop_back();
   uint32_t after = sacked_in(l0, r0);
   return after > before ? after - before : 0;
+}
+
+TcpSeq SackScoreboard::first_gap(TcpSeq l, TcpSeq r) const {
+  for (const Block& b : blocks_) {
+    if (b.right <= l) continue;
+    if (l < b.left) break;
+    l = b.right;
+  }
+  return seq_min(l, r);
 }
 
 void SackScoreboard::advance(TcpSeq snd_una) {
@@ -102,10 +114,10 @@ TcpSeq SackScoreboard::lost_below(TcpSeq snd_una, uint32_t mss) const {
 }
 
 uint32_t SackScoreboard::pipe(TcpSeq snd_una, TcpSeq snd_max, TcpSeq high_rxt,
-                              uint32_t mss) const {
+                              TcpSeq lost) const {
   // RFC 6675 4 SetPipe(), by ranges: (a) octets not SACKed and not lost, (b) octets not SACKed
   // and retransmitted (below HighRxt).
-  TcpSeq lost = seq_max(lost_below(snd_una, mss), snd_una);
+  lost = seq_min(seq_max(lost, snd_una), snd_max);
   uint32_t p = 0;
   if (lost < snd_max) p += static_cast<uint32_t>(snd_max - lost) - sacked_in(lost, snd_max);
   TcpSeq rxt = seq_min(seq_max(high_rxt, snd_una), snd_max);

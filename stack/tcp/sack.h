@@ -22,13 +22,20 @@ class SackScoreboard {
   };
   struct Update {
     uint32_t newly_sacked = 0;  // bytes not SACKed before
+    TcpSeq newly_low;           // the lowest of them (when newly_sacked > 0)
     bool dsack = false;         // the first block reported duplicate data (RFC 2883)
     TcpSeq dsack_left, dsack_right;
   };
 
   // RFC 6675 Update(): the ACK's blocks, given the new cumulative ACK (SND.UNA after it) and the
-  // highest sequence sent. Blocks outside [snd_una, snd_max) are ignored or clipped.
-  Update update(TcpSeq snd_una, TcpSeq snd_max, const wire::TcpSackBlock* blocks, size_t n);
+  // highest sequence sent. Blocks outside [snd_una, snd_max) are ignored or clipped. `seg_ack`
+  // is the ACK's own acknowledgment number, what a D-SACK block is told by (RFC 2883 4: a late,
+  // reordered ACK's old blocks below SND.UNA are not duplicates); by default SND.UNA.
+  Update update(TcpSeq snd_una, TcpSeq snd_max, const wire::TcpSackBlock* blocks, size_t n) {
+    return update(snd_una, snd_max, snd_una, blocks, n);
+  }
+  Update update(TcpSeq snd_una, TcpSeq snd_max, TcpSeq seg_ack, const wire::TcpSackBlock* blocks,
+                size_t n);
   // The cumulative ACK moved: forget what lies below it.
   void advance(TcpSeq snd_una);
   void clear() { blocks_.clear(); }
@@ -52,13 +59,19 @@ class SackScoreboard {
   }
   // RFC 6675 4 SetPipe(): unSACKed octets in flight that are not lost, plus the retransmitted
   // ones (below high_rxt), in [snd_una, snd_max).
-  uint32_t pipe(TcpSeq snd_una, TcpSeq snd_max, TcpSeq high_rxt, uint32_t mss) const;
+  uint32_t pipe(TcpSeq snd_una, TcpSeq snd_max, TcpSeq high_rxt, uint32_t mss) const {
+    return pipe(snd_una, snd_max, high_rxt, lost_below(snd_una, mss));
+  }
+  // The same with the loss verdict given (`lost`: unSACKed octets below it are lost).
+  uint32_t pipe(TcpSeq snd_una, TcpSeq snd_max, TcpSeq high_rxt, TcpSeq lost) const;
 
   static constexpr uint32_t kDupThresh = 3;  // RFC 6675 2 / RFC 5681 3.2
 
  private:
   // Adds [l, r); returns the bytes that were not SACKed before.
   uint32_t add(TcpSeq l, TcpSeq r);
+  // The first octet in [l, r) not SACKed (r when none).
+  TcpSeq first_gap(TcpSeq l, TcpSeq r) const;
   std::vector<Block> blocks_;  // sorted, disjoint, non-adjacent
 };
 

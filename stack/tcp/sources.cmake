@@ -11,6 +11,7 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/output.cc
   ${CMAKE_CURRENT_LIST_DIR}/tlp.cc
   ${CMAKE_CURRENT_LIST_DIR}/pmtu.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rack.cc
   ${CMAKE_CURRENT_LIST_DIR}/recovery.cc
   ${CMAKE_CURRENT_LIST_DIR}/recv_buffer.cc
   ${CMAKE_CURRENT_LIST_DIR}/sack.cc
@@ -18,4 +19,5 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sockets.cc
   ${CMAKE_CURRENT_LIST_DIR}/syncookie.cc
   ${CMAKE_CURRENT_LIST_DIR}/timers.cc
+  ${CMAKE_CURRENT_LIST_DIR}/transmit_log.cc
 )

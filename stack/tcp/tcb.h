@@ -10,6 +10,7 @@
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/counters.h"
 #include "stack/tcp/params.h"
+#include "stack/tcp/rack.h"
 #include "stack/tcp/recv_buffer.h"
 #include "stack/tcp/rtt.h"
 #include "stack/tcp/sack.h"
@@ -60,6 +61,9 @@ struct Tcb {
   bool ooo_fin = false;       // a FIN was seen beyond a hole, at ooo_fin_seq
   TcpSeq ooo_fin_seq;
   ReceiveBuffer rcvbuf;
+  // RFC 2883: a duplicate arrived; the next ACK reports it first, as a D-SACK block.
+  bool dsack_pending = false;
+  TcpSeq dsack_left, dsack_right;
 
   // Options (RFC 9293 3.7.1 MSS, RFC 7323, RFC 2018).
   uint16_t peer_mss = 536;    // RFC 9293 3.7.1: 536 when the peer sends no MSS option
@@ -99,6 +103,9 @@ struct Tcb {
   Instant last_data_sent = Instant::never();  // RFC 5681 4.1 restart after idle
   uint16_t pmtu_mss = UINT16_MAX;             // RFC 1191: MSS cap from the path MTU
 
+  // RACK loss detection (RFC 8985 6, rack.h).
+  Rack rack;
+
   // Tail loss probe (RFC 8985 7, tlp.h).
   bool pto_armed = false;     // rto_at is the probe timeout, not the retransmission timeout
   bool tlp_out = false;       // TLPRxtOut: a probe was sent and not yet answered
@@ -115,6 +122,7 @@ struct Tcb {
   Instant persist_at = Instant::never();
   Instant state_at = Instant::never();      // TIME-WAIT, orphaned FIN-WAIT-2
   Instant keepalive_at = Instant::never();
+  Instant reo_at = Instant::never();        // RACK's reorder timer (RFC 8985 6.3)
   unsigned persist_backoff = 0;
   unsigned persist_unanswered = 0;   // probes without any ACK in between
   unsigned keepalive_sent = 0;
@@ -122,7 +130,7 @@ struct Tcb {
 
   Instant next_deadline() const {
     Instant d = rto_at;
-    for (Instant x : {delack_at, persist_at, state_at, keepalive_at}) if (x < d) d = x;
+    for (Instant x : {delack_at, persist_at, state_at, keepalive_at, reo_at}) if (x < d) d = x;
     return d;
   }
   uint32_t flight() const { return static_cast<uint32_t>(snd_max - snd_una); }

@@ -95,6 +95,11 @@ void tcp_timers(TcbEnv& env, Tcb& t) {
     else on_rto(env, t);
     if (t.state == TcpState::kClosed) return;
   }
+  if (t.reo_at <= now) {
+    t.reo_at = Instant::never();
+    recovery_on_reorder_timeout(env, t);
+    if (t.state == TcpState::kClosed) return;
+  }
   if (t.persist_at <= now) {
     t.persist_at = Instant::never();
     on_persist(env, t);
