@@ -306,6 +306,7 @@ std::string StackTransport::stats() const {
   add("tcp.sack_recoveries", t.sack_recoveries);
   add("tcp.spurious_undos", t.spurious_undos);
   add("tcp.tail_loss_probes", t.tail_loss_probes);
+  add("tcp.sack_renegings", t.sack_renegings);
   add("tcp.tail_loss_repairs", t.tail_loss_repairs);
   add("tcp.accept_queue_drops", t.accept_queue_drops);
   if (opts_.netif.pool) {

@@ -26,6 +26,10 @@ class CongestionControl {
   uint32_t ssthresh() const { return ssthresh_; }
   uint32_t mss() const { return mss_; }
   bool in_slow_start() const { return cwnd_ < ssthresh_; }
+  // RFC 9406 4.3 (hystart.h): Conservative Slow Start grows by a fraction of slow start's pace,
+  // and its end leaves slow start without a congestion event.
+  void set_slow_start_divisor(uint32_t d) { ss_divisor_ = d == 0 ? 1 : d; }
+  void leave_slow_start() { ssthresh_ = std::max(cwnd_, 2 * mss_); }
 
   // New data acknowledged outside recovery: slow start or congestion avoidance.
   virtual void on_ack(Instant now, uint32_t bytes_acked, uint32_t flight) = 0;
@@ -68,12 +72,13 @@ class CongestionControl {
   // RFC 5681 3.1 (2): slow start, cwnd += min(N, SMSS) per ACK (RFC 3465 L = 1 SMSS).
   // RFC 3465 2.2 appropriate byte counting with L = 2*SMSS (RFC 5681 3.1 allows it): a delayed
   // ACK's two segments count as two, so the window doubles each round trip.
-  void slow_start(uint32_t bytes_acked) { cwnd_ += std::min(bytes_acked, 2 * mss_); }
+  void slow_start(uint32_t bytes_acked) { cwnd_ += std::min(bytes_acked, 2 * mss_) / ss_divisor_; }
 
   uint32_t mss_;
   uint32_t initial_segments_;
   uint32_t cwnd_;
   uint32_t ssthresh_ = UINT32_MAX;  // RFC 5681 3.1: initially arbitrarily high
+  uint32_t ss_divisor_ = 1;
 
  private:
   struct Saved {

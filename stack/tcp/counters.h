@@ -38,6 +38,7 @@ struct TcpCounters {
   uint64_t sack_recoveries = 0;     // RFC 6675 recovery episodes (fast_retransmits counts all)
   uint64_t lost_retransmits = 0;    // retransmissions found lost in SACK recovery (resent)
   uint64_t dsacks_received = 0;     // RFC 2883 duplicate reports from the peer
+  uint64_t sack_renegings = 0;      // the peer dropped data it had SACKed (RFC 2018 8)
   uint64_t spurious_undos = 0;      // reductions undone (RFC 3522 / RFC 3708 detection)
   uint64_t tail_loss_probes = 0;    // RFC 8985 7.3 probes sent
   uint64_t tail_loss_repairs = 0;   // probes that repaired a loss (RFC 8985 7.4.2)

@@ -90,12 +90,14 @@ void enter_sack_recovery(TcbEnv& env, Tcb& t) {
   begin_episode(env, t, false);
   t.in_recovery = true;
   t.recover = t.snd_max;                    // (4.1) RecoveryPoint = HighData
+  t.prr.start(t.flight());   // RFC 6937 3: RecoverFS = the flight now
   t.cc->on_congestion(env.now(), t.flight());  // (4.2) ssthresh = cwnd = the decrease
   env.mut_counters().fast_retransmits++;
   env.mut_counters().sack_recoveries++;
   t.snd_nxt = t.snd_max;
   // (4.3) retransmit the first segment presumed dropped; HighRxt covers it.
   uint32_t n = retransmit_range(env, t, t.snd_una, t.snd_mss);
+  t.prr.on_send(n);
   t.high_rxt = t.snd_una + n;
   t.rxt_mark = t.snd_max;
 }
@@ -255,6 +257,15 @@ void process_ack(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len) {
     TcpSeq una = h.ack > t.snd_una ? h.ack : t.snd_una;
     u = t.scoreboard.update(una, t.snd_max, h.ack, h.sack.data(), h.sack_count);
   }
+  // RFC 2018 8: the cumulative ACK stops at data the receiver had SACKed: it dropped (reneged
+  // on) it. The scoreboard no longer tells what the receiver holds: forget it, so that
+  // retransmissions cover everything (Linux does the same).
+  if (t.sack_ok && h.ack >= t.snd_una && !t.scoreboard.empty() &&
+      t.scoreboard.blocks().front().left <= h.ack) {
+    env.mut_counters().sack_renegings++;
+    t.scoreboard.clear();
+    u = {};
+  }
   if (t.sack_ok) rack_on_ack(env, t, h, una_before, fack_before, u);
   if (h.ack > t.snd_una) {
     on_new_ack(env, t, h);
@@ -275,16 +286,29 @@ void process_ack(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len) {
   // data counts as it arrives, as Linux counts it: under reordering the cumulative ACK moves in
   // jumps).
   delivered += u.newly_sacked;
-  if (!recovering && !t.in_recovery && delivered > 0) t.cc->on_ack(env.now(), delivered, flight_before);
+  if (recovering && t.in_recovery) t.prr.on_ack(delivered);  // RFC 6937 3 prr_delivered
+  if (recovering || t.in_recovery || delivered == 0) return;
+  if (env.params().hystart) {
+    bool sampled = t.rtt.samples() != t.rtt_samples_seen;
+    t.rtt_samples_seen = t.rtt.samples();
+    t.hystart.on_ack(*t.cc, sampled, t.rtt.latest(), t.snd_una, t.snd_max);
+  }
+  t.cc->on_ack(env.now(), delivered, flight_before);
 }
 
 bool recovery_output(TcbEnv& env, Tcb& t) {
+  // RFC 6675 5 (C) transmits while cwnd - pipe >= 1 SMSS; RFC 6937 bounds it by sndcnt, once per
+  // ACK (DeliveredData is used up by the first transmission it allows).
+  uint32_t pipe = t.scoreboard.pipe(t.snd_una, t.snd_max, t.high_rxt, lost_bound(t));
+  int64_t budget = t.prr.sndcnt(pipe, t.cc->ssthresh(), t.snd_mss);
+  t.prr.last_delivered = 0;
   bool sent = false;
-  for (int i = 0; i < kMaxRecoverySegments; ++i) {
-    // RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS.
-    uint32_t pipe = t.scoreboard.pipe(t.snd_una, t.snd_max, t.high_rxt, lost_bound(t));
-    if (t.cc->cwnd() < pipe + t.snd_mss) break;
+  for (int i = 0; i < kMaxRecoverySegments && budget > 0; ++i) {
+    const uint64_t before = env.mut_counters().bytes_out;
     if (!next_seg(env, t)) break;
+    uint32_t bytes = static_cast<uint32_t>(env.mut_counters().bytes_out - before);
+    t.prr.on_send(bytes);
+    budget -= bytes;
     sent = true;
   }
   return sent;

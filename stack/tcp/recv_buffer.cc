@@ -2,6 +2,7 @@
 #include "stack/tcp/recv_buffer.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sluice::stack::tcp {
 
@@ -41,6 +42,8 @@ ReceiveBuffer::InsertResult ReceiveBuffer::insert(TcpSeq rcv_nxt, TcpSeq seq, Bu
     cur = cur + overlap;
   }
   if (cur < end) pieces.push_back({cur, std::move(data)});
+  std::vector<std::pair<TcpSeq, TcpSeq>> fresh;  // the new pieces' ranges
+  for (const Block& p : pieces) fresh.emplace_back(p.start, p.end());
   for (Block& p : pieces) {
     res.new_bytes += p.data.size();
     blocks_.push_back(std::move(p));
@@ -56,10 +59,20 @@ ReceiveBuffer::InsertResult ReceiveBuffer::insert(TcpSeq rcv_nxt, TcpSeq seq, Bu
     else merged.push_back(std::move(b));
   }
   blocks_ = std::move(merged);
-  // Bound the queue: drop the blocks furthest from RCV.NXT (the peer retransmits them).
+  // Bound the queue. Drop what arrived now and stands alone (never SACKed), highest first:
+  // dropping a block already reported would renege on a SACK (RFC 2018 8), which stalls the
+  // sender until a retransmission timeout. Only if that is not enough, the furthest block.
   while (blocks_.size() > max_blocks_) {
-    res.new_bytes -= std::min(res.new_bytes, blocks_.back().data.size());
-    blocks_.pop_back();
+    size_t victim = blocks_.size() - 1;
+    for (size_t i = blocks_.size(); i-- > 0;) {
+      auto range = std::make_pair(blocks_[i].start, blocks_[i].end());
+      if (std::find(fresh.begin(), fresh.end(), range) != fresh.end()) {
+        victim = i;
+        break;
+      }
+    }
+    res.new_bytes -= std::min(res.new_bytes, blocks_[victim].data.size());
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(victim));
     res.dropped = true;
   }
   return res;

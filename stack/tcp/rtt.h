@@ -14,6 +14,8 @@ class RttEstimator {
   // RFC 6298 2.2 / 2.3: first and later measurements (alpha 1/8, beta 1/4, K 4, G 1 ms).
   void sample(Duration r) {
     if (r < Duration::zero()) return;
+    latest_ = r;
+    ++samples_;
     if (!has_sample_) {
       srtt_ = r;
       rttvar_ = r / 2;
@@ -41,12 +43,16 @@ class RttEstimator {
   Duration srtt() const { return srtt_; }
   Duration rttvar() const { return rttvar_; }
   bool has_sample() const { return has_sample_; }
+  // The most recent measurement and how many there were (HyStart++ counts them per round).
+  Duration latest() const { return latest_; }
+  uint64_t samples() const { return samples_; }
   unsigned backoffs() const { return backoff_; }
 
  private:
   // RFC 6298 2.4 (minimum; 200 ms by config, as Linux) and 2.5 (maximum).
   Duration clamp(Duration d) const { return std::clamp(d, min_, max_); }
-  Duration srtt_{}, rttvar_{}, base_{};
+  Duration srtt_{}, rttvar_{}, base_{}, latest_{};
+  uint64_t samples_ = 0;
   Duration rto_;
   Duration min_, max_;
   bool has_sample_ = false;

@@ -9,7 +9,9 @@
 #include "core/time.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/counters.h"
+#include "stack/tcp/hystart.h"
 #include "stack/tcp/params.h"
+#include "stack/tcp/prr.h"
 #include "stack/tcp/rack.h"
 #include "stack/tcp/recv_buffer.h"
 #include "stack/tcp/rtt.h"
@@ -87,10 +89,13 @@ struct Tcb {
   // Congestion control and loss recovery: RFC 6675 with SACK, RFC 6582 NewReno without
   // (recovery.cc).
   std::unique_ptr<CongestionControl> cc;
+  HyStart hystart;            // RFC 9406, the initial slow start (hystart.h)
+  uint64_t rtt_samples_seen = 0;
   unsigned dupacks = 0;
   bool in_recovery = false;
   TcpSeq recover;             // RFC 6582 "recover" / RFC 6675 RecoveryPoint
   SackScoreboard scoreboard;
+  Prr prr;                    // RFC 6937: what SACK recovery may send (prr.h)
   TcpSeq high_rxt;            // RFC 6675 HighRxt: one past the highest octet retransmitted
   TcpSeq rxt_mark;            // SND.MAX when the latest retransmission left
   // Spurious retransmission detection (RFC 3522 Eifel, RFC 3708 D-SACK) for an undo (RFC 4015).

@@ -10,9 +10,9 @@ namespace {
 
 // RFC 8985 7.2: WCDelAckT, the worst case delayed-ACK time of a receiver.
 constexpr Duration kWorstDelayedAck = Duration::millis(200);
-// Floor of 2*SRTT: on sub-millisecond paths a receiver's ordinary ACK timing must not look like a
-// loss (Linux uses the same 10 ms).
-constexpr Duration kMinProbeTimeout = Duration::millis(10);
+// Added to 2*SRTT: on sub-millisecond paths a receiver's ordinary ACK timing must not look like a
+// loss (Linux adds TCP_TIMEOUT_MIN, 2 ms at HZ=1000).
+constexpr Duration kProbeTimeoutSlack = Duration::millis(2);
 
 }  // namespace
 
@@ -22,7 +22,7 @@ std::optional<Duration> probe_timeout(const TcbEnv& env, const Tcb& t) {
   if (!env.params().tail_loss_probe || !t.sack_ok || t.in_recovery || t.tlp_out || t.retransmits > 0 ||
       !t.rtt.has_sample() || !sending_state(t.state) || t.snd_una == t.snd_max)
     return std::nullopt;
-  Duration pto = std::max(t.rtt.srtt() * 2, kMinProbeTimeout);
+  Duration pto = t.rtt.srtt() * 2 + kProbeTimeoutSlack;
   // "If FlightSize is one segment": the ACK of a lone segment may be delayed.
   if (t.flight() <= t.snd_mss) pto = pto + kWorstDelayedAck;
   return std::min(pto, t.rtt.rto());

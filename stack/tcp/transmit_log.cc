@@ -14,16 +14,20 @@ void TransmitLog::sent(TcpSeq begin, TcpSeq end, Instant at) {
     runs_[n_ - 1].end = end;  // the same burst
     return;
   }
-  if (n_ == kRuns) halve();
+  if (n_ == kRuns) merge_closest();
   runs_[n_++] = Run{end, at, at};
 }
 
-void TransmitLog::halve() {
-  size_t out = 0;
-  for (size_t i = 0; i + 1 < n_; i += 2)
-    runs_[out++] = Run{runs_[i + 1].end, runs_[i].first, runs_[i + 1].last};
-  if (n_ % 2) runs_[out++] = runs_[n_ - 1];
-  n_ = out;
+void TransmitLog::merge_closest() {
+  // The neighbours whose merged run spans the least time: resolution stays even across the log
+  // (always merging the oldest would grow one run over the whole flight).
+  size_t best = 0;
+  for (size_t i = 1; i + 1 < n_; ++i)
+    if (runs_[i + 1].last - runs_[i].first < runs_[best + 1].last - runs_[best].first) best = i;
+  runs_[best] = Run{runs_[best + 1].end, runs_[best].first, runs_[best + 1].last};
+  std::copy(runs_.begin() + static_cast<std::ptrdiff_t>(best + 2),
+            runs_.begin() + static_cast<std::ptrdiff_t>(n_), runs_.begin() + static_cast<std::ptrdiff_t>(best + 1));
+  --n_;
 }
 
 void TransmitLog::advance(TcpSeq una) {

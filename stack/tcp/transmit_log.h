@@ -1,8 +1,9 @@
 // When new data first left: RACK (RFC 8985 6) orders segments by transmission time. New data is
 // sent in sequence order, so the originals' times grow with the sequence number and a short list
-// of runs (end, first, last) describes them. The list is bounded: when full, neighbours merge
-// two by two. A merged run is coarser but never wrong: it keeps the earliest and the latest time
-// any of its octets may have left, and each caller picks the bound that errs on the safe side.
+// of runs (end, first, last) describes them. The list is bounded: when full, the two neighbours
+// closest in time merge. A merged run is coarser but never wrong: it keeps the earliest and the
+// latest time any of its octets may have left, and each caller picks the bound that errs on the
+// safe side.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -33,7 +34,7 @@ class TransmitLog {
   const Run& operator[](size_t i) const { return runs_[i]; }
 
  private:
-  void halve();
+  void merge_closest();
   std::array<Run, kRuns> runs_{};
   size_t n_ = 0;
   TcpSeq begin_;  // start of runs_[0]

@@ -25,16 +25,24 @@ TEST(TcpTransmitLog, OneRunPerBurstInSequenceOrder) {
   EXPECT_EQ(log.find(TcpSeq(3400)), nullptr);
 }
 
-TEST(TcpTransmitLog, FullLogMergesNeighboursKeepingBothBounds) {
+TEST(TcpTransmitLog, FullLogMergesTheNeighboursClosestInTimeKeepingBothBounds) {
   TransmitLog log;
+  // Runs 1 ms apart, except runs 10 and 11 (0.1 ms apart): those two merge first.
+  auto at = [](uint32_t i) { return Instant::from_micros(i * 1000 + (i >= 11 ? -900 : 0)); };
   for (uint32_t i = 0; i <= TransmitLog::kRuns; ++i)
-    log.sent(TcpSeq(i * 100), TcpSeq(i * 100 + 100), at_ms(i));
-  EXPECT_EQ(log.size(), TransmitLog::kRuns / 2 + 1);
-  const TransmitLog::Run* r = log.find(TcpSeq(50));
+    log.sent(TcpSeq(i * 100), TcpSeq(i * 100 + 100), at(i));
+  EXPECT_EQ(log.size(), TransmitLog::kRuns);
+  const TransmitLog::Run* r = log.find(TcpSeq(1050));
   ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->first, at_ms(0));
-  EXPECT_EQ(r->last, at_ms(1));
-  EXPECT_EQ(log.find(TcpSeq(TransmitLog::kRuns * 100))->first, at_ms(TransmitLog::kRuns));
+  EXPECT_EQ(r->first, at(10));
+  EXPECT_EQ(r->last, at(11));
+  EXPECT_EQ(log.find(TcpSeq(1150)), r);
+  EXPECT_EQ(log.find(TcpSeq(50))->last, at(0));
+  // Many more: no run grows over the whole log; spans stay even.
+  for (uint32_t i = TransmitLog::kRuns + 1; i < 1000; ++i)
+    log.sent(TcpSeq(i * 100), TcpSeq(i * 100 + 100), Instant::from_micros(i * 1000));
+  for (size_t i = 0; i < log.size(); ++i)
+    EXPECT_LT(log[i].last - log[i].first, Duration::millis(100)) << "run " << i;
 }
 
 TEST(TcpTransmitLog, AGapRestartsTheLog) {
