@@ -82,13 +82,19 @@ def add_netns(name):
     run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
 
 
+def del_netns(name):
+    """Deletes a namespace add_netns made (no-op if it is gone); cleanup() no longer tracks it."""
+    run(["ip", "netns", "del", name], check=False)
+    if name in _netns:
+        _netns.remove(name)
+
+
 def cleanup():
     """Stops every tracked process and deletes every namespace we made. Idempotent."""
     for p in list(_live):
         stop(p, signal.SIGKILL, grace=2)
     for ns in list(_netns):
-        run(["ip", "netns", "del", ns], check=False)
-        _netns.remove(ns)
+        del_netns(ns)
 
 
 def install_signal_cleanup():

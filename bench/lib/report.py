@@ -44,13 +44,13 @@ def _share(v):
     return "-" if v is None else f"{100 * v:.1f} %"
 
 
-def write_csv(path, rows):
+def write_csv(path, rows, columns=COLUMNS):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(COLUMNS)
+        w.writerow(columns)
         for r in rows:
             w.writerow(["" if r.get(c) is None else (f"{r[c]:.3f}" if isinstance(r[c], float) else r[c])
-                        for c in COLUMNS])
+                        for c in columns])
 
 
 SERIES = [("sluice on the userspace stack", ("sluice-dpdk", "sluice-memif")), ("sluice on Linux sockets",
@@ -189,7 +189,9 @@ def _table(rows):
 def _section(s):
     """A scenario group (runs.Section): its results, ratios, notes and plot."""
     L = [f"## {s.title}", ""] + ([s.intro, ""] if s.intro else [])
-    if s.rows:
+    if s.table:
+        L += s.table + [""]
+    elif s.rows:
         # A `resumed` column (the share of TLS handshakes that resumed) when the group counted any.
         resumed = any(r.get("resumed_share") is not None for r in s.rows)
         L += ["| case | server | mode | req/s (median) | min..max | p50 ms | p90 ms | p99 ms | max ms | errors | "
@@ -213,10 +215,11 @@ def _section(s):
 def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, commands, configs, sections=()):
     L = [f"# sluice benchmark: {name}", ""]
     L += [f"- {k}: {v}" for k, v in meta.items()]
-    L += ["", "Figures are medians over the runs of each configuration; a fresh server is started for every run.",
-          "Latency columns for wrk are wrk's own (it reports no p99.9); sluice-load's come from its HDR-style "
-          "histogram."]
-    if sections:
+    L += ["", "Figures are medians over the runs of each configuration; a fresh server is started for every run."]
+    if rows or any(not s.table for s in sections):
+        L += ["Latency columns for wrk are wrk's own (it reports no p99.9); sluice-load's come from its HDR-style "
+              "histogram."]
+    if any(not s.table for s in sections):
         L += ["In the scenario groups' tables, wrk CPU is the CPU time wrk used over a run, as a share of its one "
               "core (near 100 %, the client rather than the server may be what limits req/s); frames/req counts "
               "every frame the userspace stack moved, upstream ones included."]

@@ -31,6 +31,8 @@ class Plan:
     results_dir: str
     only: set
     servers: list
+    linkemu: str = None        # sluice-linkemu (the lossy group)
+    sluice_source: str = None  # what plan.sluice was built from, when known before measuring
 
 
 def frames_per_request(counters, client_result, mode):
@@ -176,3 +178,9 @@ class Section:
     commands: list = dataclasses.field(default_factory=list)   # beyond the rows' own
     configs: dict = dataclasses.field(default_factory=dict)    # beyond the rows' own
     plot: str = None                                           # the PNG's file name, once drawn
+    # A group whose rows are not req/s (lossy: goodput per condition) brings its own markdown table,
+    # CSV columns and plot function (tmpdir, results_dir, name, section) -> (file name, error).
+    table: list = None
+    columns: list = None
+    draw: object = None
+    failed: bool = False       # measured and reported, but something it checks went wrong

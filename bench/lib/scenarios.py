@@ -1,4 +1,5 @@
 """The scenarios of bench/run, the ratios between them, and the report."""
+import hashlib
 import os
 import platform
 import re
@@ -10,6 +11,7 @@ import time
 
 import callgrind
 import group_filecache
+import group_lossy
 import group_proxy
 import group_tls
 import limit
@@ -22,8 +24,13 @@ from runs import Plan, frames_per_request, one_run  # noqa: F401 (bench/run and 
 SERVERS = ["sluice-dpdk", "sluice-kernel", "nginx"]
 MODES = ["close", "keepalive"]
 # The scenario groups beyond the 600-byte GET, each in its own module.
-GROUPS = {"filecache": group_filecache, "tls": group_tls, "proxy": group_proxy}
+GROUPS = {"filecache": group_filecache, "tls": group_tls, "proxy": group_proxy, "lossy": group_lossy}
 ALL = ["wrk", "load", "memif", "limit", "callgrind"] + list(GROUPS)
+OWN_NETWORK = {"lossy"}  # groups that make their own namespaces (not the server/client veth)
+
+
+def needs_veth(only):
+    return bool(set(only) - OWN_NETWORK)
 
 
 def veth_scenario(plan, client):
@@ -124,18 +131,28 @@ def source_of(binary):
     return commit + (" with uncommitted changes" if dirty else "")
 
 
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def metadata(plan, load_before, load_after):
     model = _version(["lscpu"], r"Model name:\s+(.*)")
     wrk = _version(["wrk", "-v"], r"(wrk \S+)")
     return {
         "command": shlex.join(["bench/run"] + sys.argv[1:]),
         "machine": f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}",
-        "sluice commit measured": source_of(plan.sluice),
+        "sluice commit measured": plan.sluice_source or source_of(plan.sluice),
+        "sluice binary": f"{plan.sluice} (sha256 {sha256_of(plan.sluice)[:16]})",
         "versions": f"{_version(['nginx', '-v'])}; DPDK {_version(['pkg-config', '--modversion', 'libdpdk'])}; "
                     f"{wrk}; {_version(['valgrind', '--version'])}",
-        "setup": f"{'quick' if plan.quick else 'full'}: {plan.runs} runs x {plan.duration_s}s per figure, "
-                 f"{plan.connections} connections, 1 server worker on CPU {topo.SERVER_CPU}, client on CPU "
-                 f"{topo.CLIENT_CPU}, veth with offloads off",
+        "setup": (f"{'quick' if plan.quick else 'full'}: {plan.runs} runs x {plan.duration_s}s per figure, "
+                  f"{plan.connections} connections, 1 server worker on CPU {topo.SERVER_CPU}, client on CPU "
+                  f"{topo.CLIENT_CPU}, veth with offloads off" if needs_veth(plan.only) else
+                  f"{'quick' if plan.quick else 'full'}: {plan.runs} runs per condition (the group says the rest)"),
         "load average (start / end)": f"{load_before} / {load_after} (other work on the machine makes req/s noisy; "
                                       "callgrind's instruction counts are not affected)",
     }
@@ -180,6 +197,9 @@ def run_all(plan):
         print(f"{key}: {group.TITLE}", flush=True)
         try:
             sections.append(group.run(plan))
+            if sections[-1].failed:
+                print(f"  {key} FAILED (see its notes in the report)", flush=True)
+                failed.append(key)
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             # The other groups still run and the report says what failed; bench/run exits 1.
             print(f"  {key} FAILED: {e}", flush=True)
@@ -200,14 +220,23 @@ def _commands(r):
             "client: " + r["command"]]
 
 
+def csv_columns(rows, sections):
+    """report.COLUMNS for req/s rows, then the columns of any group that brings its own."""
+    cols = list(report.COLUMNS) if rows or any(s.rows and not s.columns for s in sections) else []
+    for s in sections:
+        if s.rows and s.columns:
+            cols += [c for c in s.columns if c not in cols]
+    return cols or list(report.COLUMNS)
+
+
 def write_results(plan, rows, lim, cg, meta, sections=()):
     base = os.path.join(plan.results_dir, plan.name)
     every_row = rows + [r for s in sections for r in s.rows]
-    report.write_csv(base + ".csv", every_row)
+    report.write_csv(base + ".csv", every_row, csv_columns(rows, sections))
     plots, err = report.write_plots(plan.tmpdir, plan.results_dir, plan.name, rows) if rows else ([], "")
     for s in sections:
         if s.rows:
-            s.plot, e = report.write_section_plot(plan.tmpdir, plan.results_dir, plan.name, s)
+            s.plot, e = (s.draw or report.write_section_plot)(plan.tmpdir, plan.results_dir, plan.name, s)
             err += e
     if err:
         print("gnuplot failed: " + err, flush=True)
@@ -218,9 +247,10 @@ def write_results(plan, rows, lim, cg, meta, sections=()):
         commands += [f"# callgrind {c['mode']}", "server: " + c["command"], "client: " + c["client"]]
     configs = {r["server"]: r["server_conf"] for r in rows if r.get("server_conf")}
     for s in sections:
-        commands += s.commands + [c for r in s.rows for c in _commands(r)]
+        commands += s.commands + [c for r in s.rows if r.get("command") for c in _commands(r)]
         for r in s.rows:
-            configs.setdefault(f"{r['server']} ({s.key})", r["server_conf"])
+            if r.get("server_conf"):
+                configs.setdefault(f"{r['server']} ({s.key})", r["server_conf"])
         configs.update(s.configs)
     report.write_markdown(base + ".md", plan.name, meta, rows, ratios(rows, lim), lim, cg, plots, commands, configs,
                           sections)
