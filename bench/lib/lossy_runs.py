@@ -3,13 +3,13 @@ fresh and one curl download from each in turn (who goes first alternates, so dri
 alike), every download checked byte-exact; the counters of the servers and the emulator summed.
 """
 import dataclasses
-import hashlib
 import os
 import shlex
 import statistics
 import time
 
 import lossy_net
+import procs
 from lossy_servers import FILE, Servers
 from runs import sum_counters
 
@@ -34,7 +34,7 @@ class Setup:
 
     def __post_init__(self):
         self.size = os.path.getsize(self.src)
-        self.sha = sha256_file(self.src)
+        self.sha = procs.sha256_file(self.src)
 
 
 @dataclasses.dataclass
@@ -56,14 +56,6 @@ class Result:
         return s / n if s and n else None
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def curl_cmd(url, out, limit_s):
     return ["curl", "-sS", "--max-time", str(limit_s), "-o", out, "-w", "%{size_download} %{time_total}", url]
 
@@ -77,7 +69,7 @@ def download(setup, who):
     try:
         if p.returncode != 0:
             return None, f"curl exited {p.returncode}: {p.stderr.strip()}"
-        if sha256_file(out) != setup.sha:
+        if procs.sha256_file(out) != setup.sha:
             return None, f"bytes differ ({os.path.getsize(out):,} of {setup.size:,} bytes received)"
         seconds = float(p.stdout.split()[1])
         return setup.size * 8 / seconds / 1e6, None

@@ -4,6 +4,7 @@ stopped (and every namespace deleted) when the run ends, fails or is interrupted
 Each process is started in its own session, so stopping it by its own process-group id reaches
 its children (sluice's engine, valgrind's forks) and nothing else.
 """
+import hashlib
 import os
 import signal
 import subprocess
@@ -113,3 +114,12 @@ def wait_until(predicate, timeout, what, interval=0.05):
             return
         time.sleep(interval)
     raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
+
+
+def sha256_file(path):
+    """The file's SHA-256, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

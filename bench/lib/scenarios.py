@@ -1,5 +1,4 @@
 """The scenarios of bench/run, the ratios between them, and the report."""
-import hashlib
 import os
 import platform
 import re
@@ -131,14 +130,6 @@ def source_of(binary):
     return commit + (" with uncommitted changes" if dirty else "")
 
 
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def metadata(plan, load_before, load_after):
     model = _version(["lscpu"], r"Model name:\s+(.*)")
     wrk = _version(["wrk", "-v"], r"(wrk \S+)")
@@ -146,7 +137,7 @@ def metadata(plan, load_before, load_after):
         "command": shlex.join(["bench/run"] + sys.argv[1:]),
         "machine": f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}",
         "sluice commit measured": plan.sluice_source or source_of(plan.sluice),
-        "sluice binary": f"{plan.sluice} (sha256 {sha256_of(plan.sluice)[:16]})",
+        "sluice binary": f"{plan.sluice} (sha256 {procs.sha256_file(plan.sluice)[:16]})",
         "versions": f"{_version(['nginx', '-v'])}; DPDK {_version(['pkg-config', '--modversion', 'libdpdk'])}; "
                     f"{wrk}; {_version(['valgrind', '--version'])}",
         "setup": (f"{'quick' if plan.quick else 'full'}: {plan.runs} runs x {plan.duration_s}s per figure, "

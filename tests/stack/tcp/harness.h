@@ -221,4 +221,42 @@ struct Pump {
   }
 };
 
+// An established pair (5 ms each way) whose first `warm_bytes` went through, so that an RTT is
+// known and the window is open; then bursts of data from a to b.
+struct WarmPair {
+  Net net;
+  SocketHandle ha, hb;
+  std::string data;  // the latest burst
+
+  explicit WarmPair(TcpParams p = test_params(), size_t warm_bytes = 100000) : net(p, p) {
+    std::tie(ha, hb) = net.establish();
+    Pump pump{&net.a, ha, random_bytes(warm_bytes, 1)};
+    net.a.on_write = [&](SocketHandle) { pump.push(); };
+    pump.push();
+    net.run_while_not([&] { return net.b.received.size() == pump.data.size(); }, Duration::seconds(5));
+    net.run_for(Duration::millis(100));
+    net.a.on_write = nullptr;
+    net.b.received.clear();
+  }
+  // Sends `n` bytes as one burst and returns the index, in a's direction, of its first segment.
+  size_t burst(size_t n, uint32_t seed) {
+    data = random_bytes(n, seed);
+    BufChain d;
+    d.append_copy(data);
+    size_t first = net.sent_a + net.a.out.size();
+    EXPECT_EQ(net.a.layer.send(ha, d), n);
+    return first;
+  }
+  // Runs until a has the burst acknowledged and b holds it byte-exact.
+  void finish() {
+    net.run_while_not([&] { return net.a.layer.unacked_bytes(ha) == 0; }, Duration::seconds(5));
+    EXPECT_EQ(net.a.layer.unacked_bytes(ha), 0u);
+    EXPECT_TRUE(net.b.received.to_string() == data);
+    net.b.received.clear();
+    net.run_for(Duration::millis(50));
+  }
+  const Tcb& tcb() { return *net.a.layer.tcb(ha); }
+  const TcpCounters& counters() { return net.a.layer.counters(); }
+};
+
 }  // namespace sluice::stack::tcp::testing

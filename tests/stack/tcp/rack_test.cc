@@ -60,39 +60,8 @@ TcpParams keyed(uint64_t key) {
 }
 
 // An established pair (10 ms round trip) with a warm window; `key` picks where the ISNs fall.
-struct Warm {
-  Net net;
-  SocketHandle ha, hb;
-  explicit Warm(uint64_t key = 0) : net(keyed(key), keyed(key)) {
-    std::tie(ha, hb) = net.establish();
-    Pump p{&net.a, ha, random_bytes(200000, 1)};
-    net.a.on_write = [&](SocketHandle) { p.push(); };
-    p.push();
-    net.run_while_not([&] { return net.b.received.size() == p.data.size(); }, Duration::seconds(5));
-    net.run_for(Duration::millis(100));
-    net.a.on_write = nullptr;
-    net.b.received.clear();
-  }
-  // Sends `n` bytes as one burst and returns the index, in a's direction, of its first segment.
-  size_t burst(size_t n, uint32_t seed) {
-    data = random_bytes(n, seed);
-    BufChain d;
-    d.append_copy(data);
-    size_t first = net.sent_a + net.a.out.size();
-    EXPECT_EQ(net.a.layer.send(ha, d), n);
-    return first;
-  }
-  // Runs until b has the burst, byte-exact, and a has its ACK.
-  void finish() {
-    net.run_while_not([&] { return net.a.layer.unacked_bytes(ha) == 0; }, Duration::seconds(5));
-    EXPECT_EQ(net.a.layer.unacked_bytes(ha), 0u);
-    EXPECT_TRUE(net.b.received.to_string() == data);
-    net.b.received.clear();
-    net.run_for(Duration::millis(50));
-  }
-  const Tcb& tcb() { return *net.a.layer.tcb(ha); }
-  const TcpCounters& counters() { return net.a.layer.counters(); }
-  std::string data;
+struct Warm : WarmPair {
+  explicit Warm(uint64_t key = 0) : WarmPair(keyed(key), 200000) {}
 };
 
 // Delays the 3rd segment of every burst so that the rest overtake it.

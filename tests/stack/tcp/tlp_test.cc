@@ -5,31 +5,7 @@
 namespace sluice::stack::tcp::testing {
 namespace {
 
-// An established pair with an RTT sample (5 ms each way) and a warm window.
-struct Warm {
-  Net net;
-  SocketHandle ha, hb;
-  Warm() {
-    std::tie(ha, hb) = net.establish();
-    Pump p{&net.a, ha, random_bytes(100000, 1)};
-    net.a.on_write = [&](SocketHandle) { p.push(); };
-    p.push();
-    net.run_while_not([&] { return net.b.received.size() == p.data.size(); }, Duration::seconds(5));
-    net.run_for(Duration::millis(100));
-    net.a.on_write = nullptr;
-    net.b.received.clear();
-  }
-  // Sends `n` bytes as one burst (not on the wire yet); returns the index, in a's direction, that
-  // its last segment will have.
-  size_t burst(size_t n, uint32_t seed) {
-    data = random_bytes(n, seed);
-    BufChain d;
-    d.append_copy(data);
-    EXPECT_EQ(net.a.layer.send(ha, d), n);
-    return net.sent_a + net.a.out.size() - 1;
-  }
-  std::string data;
-};
+using Warm = WarmPair;
 
 // A lost last segment leaves a flight of one segment, whose probe waits for a delayed ACK too
 // (RFC 8985 7.2: PTO = 2*SRTT + WCDelAckT, at most the RTO): the gain is the response, one
@@ -37,7 +13,7 @@ struct Warm {
 TEST(TcpTlp, Rfc8985LostLastSegmentRepairedByAProbeNotATimeout) {
   Warm w;
   Instant start = w.net.now;
-  size_t last = w.burst(8 * 1448, 2);
+  size_t last = w.burst(8 * 1448, 2) + 7;  // its last segment
   w.net.filter = [&](size_t i, bool from_a, const Captured&) {
     return from_a && i == last ? Fate::kDrop : Fate::kDeliver;
   };
