@@ -8,9 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <string>
 #include <string_view>
+
+#include "core/slice_queue.h"
 
 namespace sluice {
 
@@ -90,6 +91,9 @@ class Slice {
 // An ordered sequence of slices: what a transport reads into and writes from.
 class BufChain {
  public:
+  // Up to two slices live inside the chain: no allocation for the usual one or two.
+  using Slices = InlineQueue<Slice, 2>;
+
   BufChain() = default;
   BufChain(BufChain&&) noexcept = default;
   BufChain& operator=(BufChain&&) noexcept = default;
@@ -99,7 +103,7 @@ class BufChain {
   size_t size() const { return bytes_; }
   bool empty() const { return bytes_ == 0; }
   size_t slice_count() const { return slices_.size(); }
-  const std::deque<Slice>& slices() const { return slices_; }
+  const Slices& slices() const { return slices_; }
 
   void append(Slice s) {
     if (s.empty()) return;
@@ -107,7 +111,12 @@ class BufChain {
     slices_.push_back(std::move(s));
   }
   void append(BufChain&& o) {
-    for (auto& s : o.slices_) append(std::move(s));
+    if (slices_.empty()) {
+      slices_ = std::move(o.slices_);  // takes o's heap block, if any, instead of copying
+      for (const Slice& s : slices_) bytes_ += s.size();
+    } else {
+      for (Slice& s : o.slices_) append(std::move(s));
+    }
     o.clear();
   }
   void append_copy(std::string_view s) { if (!s.empty()) append(Slice::copy_of(s)); }
@@ -135,7 +144,7 @@ class BufChain {
   std::string to_string() const;
 
  private:
-  std::deque<Slice> slices_;
+  Slices slices_;
   size_t bytes_ = 0;
 };
 

@@ -1,8 +1,9 @@
 // Timers as data: a Timer is armed with a deadline in a TimerQueue, and the loop that owns the queue
 // calls run(now) once per iteration. No thread, no clock read inside.
 #pragma once
+#include <cstdint>
 #include <functional>
-#include <map>
+#include <vector>
 
 #include "core/time.h"
 
@@ -27,7 +28,8 @@ class Timer {
   std::function<void(Instant)> on_fire_;
   TimerQueue* queue_ = nullptr;
   Instant deadline_{};
-  std::multimap<Instant, Timer*>::iterator pos_;
+  uint64_t seq_ = 0;  // arming order: timers due at the same instant fire in the order armed
+  size_t index_ = 0;  // place in the queue's heap while armed
 };
 
 class TimerQueue {
@@ -43,11 +45,25 @@ class TimerQueue {
   // Fires every timer due at or before `now`, earliest first; returns how many fired.
   // A callback may re-arm or cancel any timer, including its own.
   size_t run(Instant now, size_t max = SIZE_MAX);
-  Instant next_deadline() const { return timers_.empty() ? Instant::never() : timers_.begin()->first; }
-  size_t size() const { return timers_.size(); }
+  Instant next_deadline() const { return heap_.empty() ? Instant::never() : heap_.front()->deadline_; }
+  size_t size() const { return heap_.size(); }
 
  private:
-  std::multimap<Instant, Timer*> timers_;
+  // A binary min-heap on (deadline, seq): arming and cancelling move pointers, never allocate
+  // (beyond the vector's growth).
+  static bool earlier(const Timer* a, const Timer* b) {
+    return a->deadline_ < b->deadline_ || (a->deadline_ == b->deadline_ && a->seq_ < b->seq_);
+  }
+  void place(size_t i, Timer* t) {
+    heap_[i] = t;
+    t->index_ = i;
+  }
+  void sift_up(size_t i);
+  void sift_down(size_t i);
+  void remove_at(size_t i);
+
+  std::vector<Timer*> heap_;
+  uint64_t next_seq_ = 0;
 };
 
 }  // namespace sluice

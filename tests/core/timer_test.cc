@@ -40,6 +40,20 @@ TEST(TimerQueue, RearmAndCancelAndDestroy) {
   EXPECT_EQ(q.size(), 0u);
 }
 
+TEST(TimerQueue, EqualDeadlinesFireInArmingOrder) {
+  TimerQueue q;
+  std::vector<int> fired;
+  Timer a([&](Instant) { fired.push_back(1); });
+  Timer b([&](Instant) { fired.push_back(2); });
+  Timer c([&](Instant) { fired.push_back(3); });
+  q.arm(b, Instant::from_micros(5));
+  q.arm(a, Instant::from_micros(5));
+  q.arm(c, Instant::from_micros(5));
+  q.arm(b, Instant::from_micros(5));  // re-armed: now the last of the three
+  EXPECT_EQ(q.run(Instant::from_micros(5)), 3u);
+  EXPECT_EQ(fired, (std::vector<int>{1, 3, 2}));
+}
+
 TEST(TimerQueue, CallbackMayRearmItself) {
   TimerQueue q;
   int fired = 0;
