@@ -1,6 +1,5 @@
 #include "http/conditional.h"
 
-#include <cstdio>
 
 #include "http/date_cache.h"
 
@@ -18,11 +17,31 @@ std::string_view opaque(std::string_view tag) { return is_weak(tag) ? tag.substr
 
 }  // namespace
 
+namespace {
+// Lowercase hex without leading zeros ("0" for zero), as printf's %llx.
+char* put_hex(char* p, uint64_t v) {
+  char tmp[16];
+  size_t n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+}  // namespace
+
+// Formatted by hand (it runs for every file response): "<mtime hex>-<size hex>[-variant]".
 std::string make_etag(int64_t mtime, uint64_t size, std::string_view variant) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "\"%llx-%llx", static_cast<unsigned long long>(mtime),
-                static_cast<unsigned long long>(size));
-  std::string tag = buf;
+  char buf[36];
+  char* p = buf;
+  *p++ = '"';
+  p = put_hex(p, static_cast<uint64_t>(mtime));
+  *p++ = '-';
+  p = put_hex(p, size);
+  std::string tag;
+  tag.reserve(size_t(p - buf) + variant.size() + 2);
+  tag.append(buf, size_t(p - buf));
   if (!variant.empty()) {
     tag += '-';
     tag += variant;

@@ -101,14 +101,81 @@ std::optional<int64_t> parse_asctime(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+// The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's civil_from_days).
+struct CivilDate {
+  int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+};
+CivilDate civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;                                   // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                                 // [0, 11]
+  const int day = int(doy - (153 * mp + 2) / 5 + 1);
+  const int month = int(mp < 10 ? mp + 3 : mp - 9);
+  return {yoe + era * 400 + (month <= 2), month, day};
+}
+
+char* put2(char* p, int v) {
+  p[0] = char('0' + v / 10);
+  p[1] = char('0' + v % 10);
+  return p + 2;
+}
+
+char* put3(char* p, const char* s) {
+  p[0] = s[0];
+  p[1] = s[1];
+  p[2] = s[2];
+  return p + 3;
+}
+
+}  // namespace
+
+// Formatted by hand: this runs for every file response (Last-Modified), where snprintf and
+// gmtime_r cost more than the rest of the header.
 std::string format_http_date(int64_t unix_seconds) {
-  time_t t = time_t(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  int64_t days = unix_seconds / 86400, secs = unix_seconds % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  const CivilDate d = civil_from_days(days);
+  if (d.year < 0 || d.year > 9999) {  // outside %04d's four digits: the general path
+    time_t t = time_t(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                  tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    return buf;
+  }
+  const int wday = int((days % 7 + 11) % 7);  // 1970-01-01 was a Thursday (4)
+  const int year = int(d.year);
+  char buf[29];  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  char* p = put3(buf, kDays[wday]);
+  *p++ = ',';
+  *p++ = ' ';
+  p = put2(p, d.day);
+  *p++ = ' ';
+  p = put3(p, kMonths[d.month - 1]);
+  *p++ = ' ';
+  p = put2(p, year / 100);
+  p = put2(p, year % 100);
+  *p++ = ' ';
+  p = put2(p, int(secs / 3600));
+  *p++ = ':';
+  p = put2(p, int(secs / 60 % 60));
+  *p++ = ':';
+  p = put2(p, int(secs % 60));
+  p = put3(p, " GM");
+  *p++ = 'T';
+  return std::string(buf, size_t(p - buf));
 }
 
 std::optional<int64_t> parse_http_date(std::string_view text) {

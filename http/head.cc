@@ -28,17 +28,28 @@ bool is_token(std::string_view s) {
 }
 
 // RFC 9112 2.2: every line ends in CRLF; a bare CR anywhere, or a bare LF, is refused.
-bool split_lines(std::string_view head, std::vector<std::string_view>* lines) {
-  size_t start = 0;
+// Returns how many lines the head has (the last one empty), or 0 when it breaks these rules.
+size_t count_lines(std::string_view head) {
+  size_t start = 0, lines = 0;
+  bool last_empty = false;
   while (start < head.size()) {
     size_t lf = head.find('\n', start);
-    if (lf == std::string_view::npos || lf == start || head[lf - 1] != '\r') return false;
+    if (lf == std::string_view::npos || lf == start || head[lf - 1] != '\r') return 0;
     std::string_view line = head.substr(start, lf - 1 - start);
-    if (line.find('\r') != std::string_view::npos) return false;
-    lines->push_back(line);
+    if (line.find('\r') != std::string_view::npos) return 0;
+    ++lines;
+    last_empty = line.empty();
     start = lf + 1;
   }
-  return !lines->empty() && lines->back().empty();
+  return lines > 0 && last_empty ? lines : 0;
+}
+
+// The line at *start of a head count_lines() accepted, without its CRLF; moves *start past it.
+std::string_view next_line(std::string_view head, size_t* start) {
+  size_t lf = head.find('\n', *start);
+  std::string_view line = head.substr(*start, lf - 1 - *start);
+  *start = lf + 1;
+  return line;
 }
 
 // RFC 9112 3: request-line = method SP request-target SP HTTP-version, single spaces.
@@ -184,13 +195,15 @@ bool apply_semantics(Request* req, HeadError* err) {
 }  // namespace
 
 bool parse_head_block(std::string_view head, Request* req, HeadError* err) {
-  std::vector<std::string_view> lines;
-  if (!split_lines(head, &lines)) return fail(err, 400, BadRequest::kBadHeader);
-  if (!parse_request_line(lines[0], req, err)) return false;
-  req->headers.reserve(lines.size() - 2);
-  for (size_t i = 1; i + 1 < lines.size(); ++i) {
+  // Checked whole first, then walked: no list of lines to allocate.
+  const size_t lines = count_lines(head);
+  if (lines == 0) return fail(err, 400, BadRequest::kBadHeader);
+  size_t pos = 0;
+  if (!parse_request_line(next_line(head, &pos), req, err)) return false;
+  req->headers.reserve(lines - 2);
+  for (size_t i = 1; i + 1 < lines; ++i) {
     Header h;
-    if (!parse_field_line(lines[i], &h, err)) return false;
+    if (!parse_field_line(next_line(head, &pos), &h, err)) return false;
     req->headers.push_back(h);
   }
   PathError pe = parse_request_target(req->target, &req->parsed);

@@ -26,7 +26,10 @@ void RequestParser::reset() {
   field_lines_ = 0;
   head_done_ = body_done_ = false;
   body_bytes_ = chunks_ = framing_bytes_ = 0;
+  std::vector<Header> headers = std::move(req_.headers);
+  headers.clear();
   req_ = Request{};
+  req_.headers = std::move(headers);  // its capacity serves the next request
   err_status_ = 0;
 }
 
@@ -51,6 +54,8 @@ bool RequestParser::scan(const Slice& s, size_t* used) {
   while (head_.empty() && i < n && (data[i] == '\r' || data[i] == '\n')) ++i;
   // Never buffer more than the limits allow (plus one byte, so exceeding them is visible).
   const size_t cap = size_t(limits_.max_request_line) + limits_.max_header_size + 5;
+  // A head usually arrives whole: one allocation for it instead of one per doubling.
+  if (head_.empty() && i < n) head_.reserve(std::min(n - i, cap));
   while (i < n && head_.size() < cap) {
     size_t room = cap - head_.size();
     const void* lf = std::memchr(data + i, '\n', std::min(n - i, room));

@@ -78,6 +78,24 @@ PathError remove_dot_segments(std::string_view decoded, std::string* out) {
   return PathError::kOk;
 }
 
+// True when decode() and remove_dot_segments() would give `raw` (which starts with '/') back
+// unchanged: no escapes and no byte decode() refuses, and no ".", ".." or empty segment except
+// an empty last one (the trailing slash, which remove_dot_segments() keeps).
+bool already_normal(std::string_view raw) {
+  for (unsigned char c : raw) {
+    if (c == '%' || c == '\\' || bad_raw_byte(c)) return false;
+  }
+  size_t i = 1;
+  while (i < raw.size()) {
+    size_t end = raw.find('/', i);
+    if (end == std::string_view::npos) end = raw.size();
+    std::string_view seg = raw.substr(i, end - i);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    i = end + 1;
+  }
+  return true;
+}
+
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
@@ -107,6 +125,10 @@ const char* to_string(PathError e) {
 
 PathError normalize_path(std::string_view raw_path, std::string* out) {
   if (raw_path.empty() || raw_path[0] != '/') return PathError::kEmpty;
+  if (already_normal(raw_path)) {  // the common case: nothing to decode or remove
+    out->assign(raw_path);
+    return PathError::kOk;
+  }
   std::string decoded;
   PathError e = decode(raw_path, &decoded);
   if (e != PathError::kOk) return e;

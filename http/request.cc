@@ -1,5 +1,7 @@
 #include "http/request.h"
 
+#include <array>
+
 #include "http/counters.h"
 
 namespace sluice::http {
@@ -61,10 +63,20 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool is_tchar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
-}
+namespace {
+// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
+// "`" / "|" / "~" / DIGIT / ALPHA, as a table (every byte of every field name is checked).
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+}  // namespace
+
+bool is_tchar(unsigned char c) { return kTchar[c]; }
 
 bool list_has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {

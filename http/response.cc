@@ -1,6 +1,7 @@
 #include "http/response.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "http/request.h"
 
@@ -86,36 +87,66 @@ Response make_error_response(int status, std::string_view server_token) {
 }
 
 namespace {
-void put(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
+
+// The head is measured first, then written once into its slice: no intermediate string.
+class HeadWriter {
+ public:
+  void text(std::string_view s) {
+    if (out_) std::memcpy(out_ + len_, s.data(), s.size());
+    len_ += s.size();
+  }
+  void field(std::string_view name, std::string_view value) {
+    text(name);
+    text(": ");
+    text(value);
+    text("\r\n");
+  }
+  size_t length() const { return len_; }
+  void start_writing(uint8_t* out) {
+    out_ = out;
+    len_ = 0;
+  }
+
+ private:
+  uint8_t* out_ = nullptr;  // null while measuring
+  size_t len_ = 0;
+};
+
 }  // namespace
 
 Slice serialize_response_head(int status, const HeaderList& headers, const ResponseMeta& meta) {
-  std::string out;
-  out.reserve(256);
-  out += "HTTP/1.1 ";
   char num[24];
   auto [p, ec] = std::to_chars(num, num + sizeof num, status);
-  out.append(num, p);
-  out += ' ';
-  out += reason_phrase(status);
-  out += "\r\n";
-  put(out, "Server", meta.server);
-  put(out, "Date", meta.date);
-  for (const auto& [n, v] : headers) put(out, n, v);
-  if (meta.chunked) {
-    put(out, "Transfer-Encoding", "chunked");
-  } else if (meta.content_length) {
-    auto [q, ec2] = std::to_chars(num, num + sizeof num, *meta.content_length);
-    put(out, "Content-Length", std::string_view(num, size_t(q - num)));
+  const std::string_view status_text(num, size_t(p - num));
+  char len_buf[24];
+  std::string_view length_text;
+  if (!meta.chunked && meta.content_length) {
+    auto [q, ec2] = std::to_chars(len_buf, len_buf + sizeof len_buf, *meta.content_length);
+    length_text = std::string_view(len_buf, size_t(q - len_buf));
   }
-  if (!meta.upgrade) put(out, "Connection", meta.keep_alive ? "keep-alive" : "close");
-  out += "\r\n";
-  return Slice::copy_of(out);
+  auto write = [&](HeadWriter& w) {
+    w.text("HTTP/1.1 ");
+    w.text(status_text);
+    w.text(" ");
+    w.text(reason_phrase(status));
+    w.text("\r\n");
+    w.field("Server", meta.server);
+    w.field("Date", meta.date);
+    for (const auto& [n, v] : headers) w.field(n, v);
+    if (meta.chunked) {
+      w.field("Transfer-Encoding", "chunked");
+    } else if (meta.content_length) {
+      w.field("Content-Length", length_text);
+    }
+    if (!meta.upgrade) w.field("Connection", meta.keep_alive ? "keep-alive" : "close");
+    w.text("\r\n");
+  };
+  HeadWriter w;
+  write(w);
+  Slice out = Slice::allocate(w.length());
+  w.start_writing(out.writable_data());
+  write(w);
+  return out;
 }
 
 }  // namespace sluice::http

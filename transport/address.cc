@@ -69,6 +69,19 @@ bool Address::is_any() const {
 }
 
 std::string Address::ip_string() const {
+  if (family == Family::kIpv4) {
+    // Dotted decimal as inet_ntop writes it, without its sprintf (this runs for every connection).
+    char buf[16];
+    char* p = buf;
+    for (int i = 0; i < 4; ++i) {
+      unsigned v = ip[size_t(i)];
+      if (i > 0) *p++ = '.';
+      if (v >= 100) *p++ = char('0' + v / 100);
+      if (v >= 10) *p++ = char('0' + v / 10 % 10);
+      *p++ = char('0' + v % 10);
+    }
+    return std::string(buf, size_t(p - buf));
+  }
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(family == Family::kIpv4 ? AF_INET : AF_INET6, ip.data(), buf, sizeof buf);
   return buf;
