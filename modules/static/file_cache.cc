@@ -4,6 +4,9 @@
 
 #include <cerrno>
 
+#include "http/conditional.h"
+#include "http/date_cache.h"
+
 namespace sluice::modules {
 
 FileIdentity FileIdentity::of(const struct stat& st) {
@@ -59,6 +62,9 @@ const CachedFile* FileCache::load(std::string_view key, int fd, const struct sta
   evict_to(cfg_.max_bytes - id.size, cfg_.max_entries - 1);
   lru_.push_front(Entry{std::string(key), CachedFile{std::move(content), id, int64_t(st.st_mtim.tv_sec),
                                                       now + cfg_.revalidate}});
+  CachedFile& f = lru_.front().file;
+  f.etag = http::make_etag(f.mtime, id.size);
+  f.last_modified = http::format_http_date(f.mtime);
   index_.emplace(lru_.front().key, lru_.begin());
   bytes_ += id.size;
   return &lru_.front().file;

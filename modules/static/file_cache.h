@@ -40,6 +40,9 @@ struct CachedFile {
   FileIdentity id;
   int64_t mtime = 0;     // seconds, for Last-Modified and the ETag
   Instant valid_until;   // revalidate from then on
+  // The validators of this content, formatted once instead of for every response.
+  std::string etag;           // http::make_etag(mtime, size)
+  std::string last_modified;  // http::format_http_date(mtime)
 };
 
 struct FileCacheStats {

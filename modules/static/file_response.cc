@@ -17,10 +17,28 @@ using http::Response;
 
 namespace {
 
-// What every answer about this representation carries (200, 206 and 304 alike).
+// What every answer about this representation carries (200, 206 and 304 alike): the file
+// cache's copies (plain files), else formatted here (own_*).
 struct Validators {
-  std::string etag;
-  std::string last_modified;
+  explicit Validators(const FileRep& rep) {
+    if (!rep.gzip && !rep.cached_etag.empty() && !rep.cached_last_modified.empty()) {
+      etag = rep.cached_etag;
+      last_modified = rep.cached_last_modified;
+      return;
+    }
+    own_etag = http::make_etag(rep.mtime, rep.size, rep.gzip ? "gz" : "");
+    own_last_modified = http::format_http_date(rep.mtime);
+    etag = own_etag;
+    last_modified = own_last_modified;
+  }
+  Validators(const Validators&) = delete;
+  Validators& operator=(const Validators&) = delete;
+
+  std::string_view etag;
+  std::string_view last_modified;
+
+ private:
+  std::string own_etag, own_last_modified;
 };
 
 void add_validators(const Exchange& ex, const conf::LocationConfig& loc, const Validators& v,
@@ -81,8 +99,7 @@ void add_cache_headers(const Exchange& ex, const conf::LocationConfig& loc, Resp
 
 void respond_with_file(Exchange& ex, const FileRep& rep, std::string_view name,
                        const conf::LocationConfig& loc, uint64_t boundary_seed) {
-  Validators v{http::make_etag(rep.mtime, rep.size, rep.gzip ? "gz" : ""),
-               http::format_http_date(rep.mtime)};
+  const Validators v(rep);
   if (!ex.is_error_page()) {
     // RFC 9110 13.2.2 steps 1-4.
     switch (http::evaluate_preconditions(ex.request(), ex.method(), v.etag, rep.mtime)) {
@@ -99,6 +116,7 @@ void respond_with_file(Exchange& ex, const FileRep& rep, std::string_view name,
   }
   std::string_view type = http::mime_type_for_path(name);
   Response r;
+  r.headers.reserve(8);  // the fields below and Content-Type, without regrowing
   if (rep.gzip) r.add("Content-Encoding", "gzip");
   add_validators(ex, loc, v, r);
   if (loc.max_ranges > 0 && !ex.is_error_page()) r.add("Accept-Ranges", "bytes");
@@ -113,7 +131,7 @@ void respond_with_file(Exchange& ex, const FileRep& rep, std::string_view name,
     }
     if (plan.outcome == http::RangeOutcome::kPartial) {
       respond_partial(ex, rep, type, plan.ranges, std::move(r),
-                      boundary_seed ^ std::hash<std::string>{}(v.etag));
+                      boundary_seed ^ std::hash<std::string_view>{}(v.etag));
       return;
     }
   }

@@ -28,6 +28,11 @@ struct FileRep {
   Slice cached;                                  // the whole content, when the cache holds it
   std::shared_ptr<const http::OpenFile> file;    // otherwise the open file
   bool gzip = false;                             // the precompressed sibling (FILE.gz)
+  // ETag and Last-Modified as the file cache formatted them (empty: format them per response).
+  // They point into the cache entry: valid until the cache's next non-const call, so only
+  // respond_with_file() reads them, before it answers.
+  std::string_view cached_etag;
+  std::string_view cached_last_modified;
 
   // The bytes [offset, offset + length) as a body.
   std::unique_ptr<http::BodySource> body(uint64_t offset, uint64_t length) const;

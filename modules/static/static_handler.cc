@@ -51,7 +51,9 @@ std::string StaticHandler::relative_path(const std::string& path) const {
 
 // The resolved path, and the symlink policy it was opened under (it decides what may be opened).
 std::string StaticHandler::cache_key(const std::string& rel) const {
-  std::string key = loc_.allow_symlinks ? "L" : "B";
+  std::string key;
+  key.reserve(2 + base_.size() + rel.size());  // one allocation per request, not one per append
+  key += loc_.allow_symlinks ? 'L' : 'B';
   key += base_;
   key += '/';
   key += rel;
@@ -76,7 +78,7 @@ OpenResult StaticHandler::open_rel(const std::string& rel, Instant now, Kind* ki
   std::string key = cache_key(rel);
   if (const CachedFile* c = cache_.find_fresh(key, now)) {
     *kind = Kind::kFile;
-    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false};
+    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false, c->etag, c->last_modified};
     return OpenResult::kOk;
   }
   OpenedFile f;
@@ -96,7 +98,7 @@ OpenResult StaticHandler::open_rel(const std::string& rel, Instant now, Kind* ki
   *kind = Kind::kFile;
   const CachedFile* c = cache_.enabled() ? cache_.load(key, f.fd, f.st, now) : nullptr;
   if (c) {
-    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false};
+    *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false, c->etag, c->last_modified};
   } else {
     *rep = FileRep{int64_t(f.st.st_mtime), uint64_t(f.st.st_size), {},
                    std::make_shared<const http::OpenFile>(f.release()), false};
