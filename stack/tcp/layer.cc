@@ -3,6 +3,7 @@
 #include "stack/tcp/layer.h"
 
 #include <algorithm>
+#include <new>
 
 #include "stack/tcp/input.h"
 #include "stack/tcp/output.h"
@@ -30,9 +31,12 @@ const char* to_string(TcpState s) {
 TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
     : params_(params), emitter_(emitter), events_(events), isn_(params.isn_key),
       cookies_(params.isn_key),
+      dest_cache_(params.dest_cache_slots),
       ports_(params.ephemeral_lo, params.ephemeral_hi) {}
 
-TcpLayer::~TcpLayer() = default;
+TcpLayer::~TcpLayer() {
+  for (Tcb* p : spare_tcbs_) ::operator delete(p);  // memory from new_tcb()'s make_unique
+}
 
 // ---- TcbEnv
 
@@ -73,6 +77,7 @@ void TcpLayer::closed(Tcb& t, CloseReason reason) {
   if (t.state == TcpState::kClosed) return;
   if (t.half_open) { t.half_open = false; --half_open_; }
   t.state = TcpState::kClosed;
+  remember_rtt(t);
   ooo_bytes_ -= std::min(ooo_bytes_, t.rcvbuf.out_of_order_bytes());
   t.rcvbuf.drop_out_of_order();
   t.rto_at = t.delack_at = t.persist_at = t.state_at = t.keepalive_at = Instant::never();
@@ -86,6 +91,11 @@ void TcpLayer::closed(Tcb& t, CloseReason reason) {
   } else {
     to_free_.push_back(t.slot);  // unaccepted or released: nobody will look at it again
   }
+}
+
+void TcpLayer::remember_rtt(const Tcb& t) {
+  // RFC 9040 4.2: what this connection measured seeds the next one to the host.
+  if (t.rtt.samples() > 0) dest_cache_.remember(t.tuple.remote_ip, {t.rtt.srtt(), t.rtt.rttvar()});
 }
 
 // ---- Slots, table, timers
@@ -111,10 +121,18 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
     slots_.emplace_back();
   }
   Slot& s = slots_[idx];
-  s.tcb = std::make_unique<Tcb>(params_, tuple);
+  if (spare_tcbs_.empty()) {
+    s.tcb = std::make_unique<Tcb>(params_, tuple);
+  } else {
+    Tcb* mem = spare_tcbs_.back();
+    spare_tcbs_.pop_back();
+    s.tcb.reset(new (mem) Tcb(params_, tuple));
+  }
   Tcb& t = *s.tcb;
   t.slot = idx;
   t.generation = s.generation;
+  // RFC 9040 4.2: start from what the last connection to this host measured.
+  if (auto rtt = dest_cache_.lookup(tuple.remote_ip)) t.rtt.seed(rtt->srtt, rtt->rttvar);
   t.state = st;
   t.nodelay = params_.nodelay;
   t.iss = isn_.isn(tuple, now_);  // RFC 6528
@@ -126,16 +144,24 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
   return t;
 }
 
+void TcpLayer::release_tcb(std::unique_ptr<Tcb> t) {
+  constexpr size_t kMaxSpare = 1024;  // bounds what a past burst of connections keeps
+  if (spare_tcbs_.size() >= kMaxSpare) return;
+  Tcb* p = t.release();
+  p->~Tcb();  // what it still holds (buffers, congestion control) goes now
+  spare_tcbs_.push_back(p);
+}
+
 void TcpLayer::reschedule(Tcb& t) {
   Instant d = t.state == TcpState::kClosed ? Instant::never() : t.next_deadline();
   if (d == t.scheduled) return;
-  if (t.scheduled != Instant::never()) timers_.erase({t.scheduled.us, t.slot});
   t.scheduled = d;
-  if (d != Instant::never()) timers_.insert({d.us, t.slot});
+  if (d != Instant::never()) timers_.set(t.slot, d.us);
+  else timers_.erase(t.slot);
 }
 
 Instant TcpLayer::next_deadline() const {
-  return timers_.empty() ? Instant::never() : Instant::from_micros(timers_.begin()->first);
+  return timers_.empty() ? Instant::never() : Instant::from_micros(timers_.top_key());
 }
 
 void TcpLayer::flush() {
@@ -143,7 +169,7 @@ void TcpLayer::flush() {
   flushing_ = true;
   while (!pending_.empty() || !deferred_output_.empty()) {
     run_deferred_output();
-    std::vector<Pending> batch;
+    std::vector<Pending>& batch = pending_batch_;
     batch.swap(pending_);
     for (const Pending& e : batch) {
       if (e.kind == EventKind::kAcceptReady) {
@@ -162,13 +188,14 @@ void TcpLayer::flush() {
         default: break;
       }
     }
+    batch.clear();
   }
   run_deferred_output();
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
-    if (s.tcb->scheduled != Instant::never()) timers_.erase({s.tcb->scheduled.us, idx});
-    s.tcb.reset();
+    if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
+    release_tcb(std::move(s.tcb));
     ++s.generation;
     free_slots_.push_back(idx);
   }
@@ -193,7 +220,7 @@ void TcpLayer::output_soon(Tcb& t) {
 
 void TcpLayer::run_deferred_output() {
   while (!deferred_output_.empty()) {
-    std::vector<SocketHandle> batch;
+    std::vector<SocketHandle>& batch = output_batch_;
     batch.swap(deferred_output_);
     for (SocketHandle h : batch) {
       Tcb* t = find(h);
@@ -202,6 +229,7 @@ void TcpLayer::run_deferred_output() {
       tcp_output(*this, *t);
       reschedule(*t);
     }
+    batch.clear();
   }
 }
 
@@ -304,10 +332,9 @@ void TcpLayer::poll(Instant now) {
   now_ = now;
   // Bounded work per pass, as a receive burst is bounded.
   for (size_t budget = 4096; budget > 0 && !timers_.empty(); --budget) {
-    auto first = timers_.begin();
-    if (first->first > now.us) break;
-    uint32_t idx = first->second;
-    timers_.erase(first);
+    if (timers_.top_key() > now.us) break;
+    uint32_t idx = timers_.top_id();
+    timers_.pop();
     Tcb& t = *slots_[idx].tcb;
     t.scheduled = Instant::never();
     tcp_timers(*this, t);

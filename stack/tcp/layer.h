@@ -15,11 +15,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/indexed_heap.h"
+#include "stack/tcp/dest_cache.h"
 #include "stack/tcp/isn.h"
 #include "stack/tcp/ports.h"
 #include "stack/tcp/syncookie.h"
@@ -127,6 +128,8 @@ class TcpLayer final : private TcbEnv {
   Tcb* find(SocketHandle h) const;
   Tcb* find_app(SocketHandle h) const;  // and held by the application
   Tcb& new_tcb(const FourTuple& t, TcpState st);
+  void remember_rtt(const Tcb& t);  // into dest_cache_ (RFC 9040)
+  void release_tcb(std::unique_ptr<Tcb> t);  // destroys it, keeping its memory for new_tcb()
   void listen_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h,
                     BufChain& payload);
   // SYN cookies (cookies.cc, RFC 4987 3.6).
@@ -147,6 +150,7 @@ class TcpLayer final : private TcbEnv {
   Events& events_;
   IsnGenerator isn_;
   SynCookies cookies_;
+  DestinationCache dest_cache_;  // RFC 9040: per-host RTT, seeds new connections
   Instant last_cookie_at_ = Instant::never();
   PortAllocator ports_;
   std::function<bool(uint16_t)> port_ok_;
@@ -158,9 +162,14 @@ class TcpLayer final : private TcbEnv {
   std::vector<uint32_t> to_free_;
   std::unordered_map<FourTuple, uint32_t, FourTupleHash> table_;
   std::vector<Listener> listeners_;
-  std::set<std::pair<int64_t, uint32_t>> timers_;  // (deadline, slot)
+  IndexedMinHeap<int64_t> timers_;  // deadline (us) by slot, for slots with scheduled != never
   std::vector<Pending> pending_;
   std::vector<SocketHandle> deferred_output_;  // sockets written or closed by event handlers
+  // The batches flush() works through, kept so their capacity is reused (no allocation per event).
+  std::vector<Pending> pending_batch_;
+  std::vector<SocketHandle> output_batch_;
+  // Memory of freed TCBs (already destroyed), for new_tcb() to build the next ones in.
+  std::vector<Tcb*> spare_tcbs_;
   bool flushing_ = false;
   unsigned half_open_ = 0;
   size_t ooo_bytes_ = 0;

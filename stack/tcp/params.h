@@ -37,6 +37,7 @@ struct TcpParams {
   bool timestamps = true;              // RFC 7323 3
   bool sack = true;                    // RFC 2018 (SACK-permitted)
   bool tail_loss_probe = true;         // RFC 8985 7 (tlp.h)
+  size_t dest_cache_slots = 1024;      // RFC 9040 per-host RTT for new connections; 0: off
   bool hystart = true;                 // RFC 9406 HyStart++ in the first slow start (hystart.h)
   uint32_t initial_cwnd_segments = 10; // RFC 6928
   uint16_t ephemeral_lo = 32768;

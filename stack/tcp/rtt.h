@@ -30,6 +30,16 @@ class RttEstimator {
     backoff_ = 0;
     rto_ = clamp(base_);
   }
+  // RFC 9040 4.2: a new connection starts from a cached SRTT and RTTVAR (dest_cache.h); the RTO
+  // follows as after a measurement (RFC 6298 2.3).
+  void seed(Duration srtt, Duration rttvar) {
+    srtt_ = srtt;
+    rttvar_ = rttvar;
+    has_sample_ = true;
+    base_ = srtt_ + std::max(Duration::millis(1), rttvar_ * 4);
+    backoff_ = 0;
+    rto_ = clamp(base_);
+  }
   // RFC 6298 5.5: double the RTO on expiry (bounded by max, 2.5).
   void backoff() {
     ++backoff_;

@@ -102,6 +102,7 @@ void TcpLayer::close(SocketHandle h) {
     return;
   }
   t->app_closed = true;
+  remember_rtt(*t);  // its measurements are final enough for the next connection to the host
   if (t->state == TcpState::kFinWait2) t->state_at = now_ + params_.fin_wait2_timeout;
   shutdown(h);
   reschedule(*t);

@@ -4,6 +4,7 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/congestion.cc
   ${CMAKE_CURRENT_LIST_DIR}/cookies.cc
   ${CMAKE_CURRENT_LIST_DIR}/cubic.cc
+  ${CMAKE_CURRENT_LIST_DIR}/dest_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/hystart.cc
   ${CMAKE_CURRENT_LIST_DIR}/input.cc
   ${CMAKE_CURRENT_LIST_DIR}/input_open.cc
