@@ -39,10 +39,48 @@ inline uint16_t ones_add(uint16_t a, uint16_t b) {
   return uint16_t((s & 0xffff) + (s >> 16));
 }
 
+// The ones'-complement sum of native-order 16-bit words, as rte_raw_cksum computes it, 8 bytes
+// per addition instead of 2 (RFC 1071 2(C): the sum may be taken over wider words; 2^64 = 1
+// modulo 2^16 - 1, so a carry out of 64 bits is added back in). Folded to 16 bits.
+inline uint16_t raw_sum_native(const uint8_t* p, size_t n) {
+  uint64_t sum = 0;
+  auto add = [&sum](uint64_t v) {
+    sum += v;
+    sum += sum < v;  // end-around carry
+  };
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    add(v);
+  }
+  if (n >= 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    add(v);
+    p += 4, n -= 4;
+  }
+  if (n >= 2) {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    add(v);
+    p += 2, n -= 2;
+  }
+  if (n == 1) {  // RFC 1071 4.1: an odd last byte is padded with zero
+    uint16_t v = 0;
+    std::memcpy(&v, p, 1);
+    add(v);
+  }
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return uint16_t(sum);
+}
+
 // The folded ones'-complement sum of `bytes` read as big-endian 16-bit words (an odd last byte is
 // padded with zero, RFC 1071 4.1).
 inline uint16_t ones_sum(std::span<const uint8_t> bytes) {
-  return rte_be_to_cpu_16(rte_raw_cksum(bytes.data(), bytes.size()));
+  return rte_be_to_cpu_16(raw_sum_native(bytes.data(), bytes.size()));
 }
 
 // The Internet checksum of `bytes`: what goes in an IPv4 or ICMP header checksum field.
