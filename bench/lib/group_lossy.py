@@ -15,7 +15,7 @@ import runs
 from lossy_servers import Servers, make_file
 
 TITLE = "Impaired path: download goodput, sluice (userspace stack) / Linux (nginx, CUBIC)"
-SIZE_MB = {True: 10, False: 50}  # quick, full
+SIZE_MB = {True: 5, False: 50}  # quick, full
 LIMIT_S = {True: 120, False: 300}  # per download: 50 MB at a 20 Mbit/s bottleneck takes ~21 s
 
 
