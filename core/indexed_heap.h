@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/heap_sift.h"
+
 namespace sluice {
 
 template <class Key>
@@ -70,27 +72,10 @@ class IndexedMinHeap {
     pos_[e.id] = i;
   }
   void up(uint32_t i) {
-    Entry e = heap_[i];
-    while (i > 0) {
-      uint32_t parent = (i - 1) / 2;
-      if (!less(e, heap_[parent])) break;
-      place(i, heap_[parent]);
-      i = parent;
-    }
-    place(i, e);
+    heap::sift_up(heap_, i, less, [this](size_t j, const Entry& e) { place(uint32_t(j), e); });
   }
   void down(uint32_t i) {
-    Entry e = heap_[i];
-    const uint32_t n = uint32_t(heap_.size());
-    while (true) {
-      uint32_t child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && less(heap_[child + 1], heap_[child])) ++child;
-      if (!less(heap_[child], e)) break;
-      place(i, heap_[child]);
-      i = child;
-    }
-    place(i, e);
+    heap::sift_down(heap_, i, less, [this](size_t j, const Entry& e) { place(uint32_t(j), e); });
   }
 
   std::vector<Entry> heap_;

@@ -1,5 +1,7 @@
 #include "core/timer.h"
 
+#include "core/heap_sift.h"
+
 namespace sluice {
 
 Timer::~Timer() {
@@ -36,28 +38,11 @@ void TimerQueue::remove_at(size_t i) {
 }
 
 void TimerQueue::sift_up(size_t i) {
-  Timer* t = heap_[i];
-  while (i > 0) {
-    size_t parent = (i - 1) / 2;
-    if (!earlier(t, heap_[parent])) break;
-    place(i, heap_[parent]);
-    i = parent;
-  }
-  place(i, t);
+  heap::sift_up(heap_, i, earlier, [this](size_t j, Timer* t) { place(j, t); });
 }
 
 void TimerQueue::sift_down(size_t i) {
-  Timer* t = heap_[i];
-  const size_t n = heap_.size();
-  while (true) {
-    size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && earlier(heap_[child + 1], heap_[child])) ++child;
-    if (!earlier(heap_[child], t)) break;
-    place(i, heap_[child]);
-    i = child;
-  }
-  place(i, t);
+  heap::sift_down(heap_, i, earlier, [this](size_t j, Timer* t) { place(j, t); });
 }
 
 size_t TimerQueue::run(Instant now, size_t max) {
