@@ -81,9 +81,12 @@ ReceiveBuffer::InsertResult ReceiveBuffer::insert(TcpSeq rcv_nxt, TcpSeq seq, Bu
 void ReceiveBuffer::drain(TcpSeq& rcv_nxt) {
   while (!blocks_.empty() && blocks_.front().start <= rcv_nxt) {
     Block& b = blocks_.front();
-    if (b.end() > rcv_nxt) {
+    // The block may begin below RCV.NXT (the in-order segment covered its front): only the
+    // rest is new, and RCV.NXT moves to the block's end, taken before its front is dropped.
+    const TcpSeq end = b.end();
+    if (end > rcv_nxt) {
       b.data.consume(static_cast<uint32_t>(rcv_nxt - b.start));
-      rcv_nxt = b.end();
+      rcv_nxt = end;
       ready_.append(std::move(b.data));
     }
     blocks_.erase(blocks_.begin());

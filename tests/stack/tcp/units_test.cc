@@ -77,6 +77,25 @@ TEST(TcpReceiveBuffer, Rfc9293OverlapsMergedAndDrainedInOrder) {
   EXPECT_EQ(out.to_string(), "aaaaafffffKKKKKLLLLLmmmmm");
 }
 
+// An in-order segment that covers the front of a queued block (the sender resegmented its
+// retransmission): RCV.NXT moves to the block's end, and its shared front is delivered once.
+// (RCV.NXT was taken after the front was dropped: it fell behind the bytes delivered, and the
+// next retransmission was delivered twice.)
+TEST(TcpReceiveBuffer, Rfc9293SegmentCoveringTheFrontOfAQueuedBlockDeliversItOnce) {
+  ReceiveBuffer rb(1 << 16, 8);
+  TcpSeq nxt(100);
+  auto chain = [](std::string_view s) { BufChain c; c.append_copy(s); return c; };
+  EXPECT_EQ(rb.insert(nxt, TcpSeq(105), chain("bbbbbccccc")).new_bytes, 10u);
+  rb.push(chain("aaaaabbbbb"));  // [100, 110): the block's front [105, 110) again
+  nxt = nxt + 10;
+  rb.drain(nxt);
+  EXPECT_EQ(nxt, TcpSeq(115));
+  EXPECT_EQ(rb.readable(), 15u);
+  BufChain out;
+  rb.read(out, SIZE_MAX);
+  EXPECT_EQ(out.to_string(), "aaaaabbbbbccccc");
+}
+
 TEST(TcpReceiveBuffer, OutOfOrderQueueIsBounded) {
   ReceiveBuffer rb(1 << 16, 2);
   TcpSeq nxt(0);
