@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/slice_queue.h"
 
@@ -95,8 +96,15 @@ class BufChain {
   using Slices = InlineQueue<Slice, 2>;
 
   BufChain() = default;
-  BufChain(BufChain&&) noexcept = default;
-  BufChain& operator=(BufChain&&) noexcept = default;
+  // A moved-from chain is empty, size included: it may be appended to again.
+  BufChain(BufChain&& o) noexcept : slices_(std::move(o.slices_)), bytes_(std::exchange(o.bytes_, 0)) {}
+  BufChain& operator=(BufChain&& o) noexcept {
+    if (this != &o) {
+      slices_ = std::move(o.slices_);
+      bytes_ = std::exchange(o.bytes_, 0);
+    }
+    return *this;
+  }
   BufChain(const BufChain&) = default;
   BufChain& operator=(const BufChain&) = default;
 

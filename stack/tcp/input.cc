@@ -200,6 +200,7 @@ bool on_text(TcbEnv& env, Tcb& t, Seg& s) {
     bool filled_hole = t.rcvbuf.has_out_of_order();
     size_t ooo_before = filled_hole ? t.rcvbuf.out_of_order_bytes() : 0;
     t.rcvbuf.push(std::move(s.data));
+    s.seq = s.seq + n;  // the text is taken: what is left of the segment (its FIN) begins here
     t.rcv_nxt = t.rcv_nxt + n;
     t.rcvbuf.drain(t.rcv_nxt);
     if (filled_hole) env.ooo_changed(int64_t(t.rcvbuf.out_of_order_bytes()) - int64_t(ooo_before));
