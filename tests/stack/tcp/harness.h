@@ -97,6 +97,10 @@ class Net {
   Duration reorder_delay = Duration::millis(2);
   // Sees every segment: its index in the direction (0-based) and the direction.
   std::function<Fate(size_t index, bool from_a, const Captured&)> filter;
+  // A link model instead of `filter` and `latency`: given a segment's direction, its Ethernet
+  // frame length and the time it left, appends the times its copies arrive (none: lost).
+  std::function<void(bool from_a, size_t frame_len, Instant sent, std::vector<Instant>& arrivals)>
+      link;
   std::vector<Captured> log_a, log_b;  // everything each side put on the wire
   size_t sent_a = 0, sent_b = 0;
 
@@ -109,6 +113,12 @@ class Net {
       for (Captured& c : h->out) {
         (from_a ? log_a : log_b).push_back(c);
         size_t idx = from_a ? sent_a++ : sent_b++;
+        if (link) {
+          arrivals_.clear();
+          link(from_a, 14 + 20 + c.hdr.header_len() + c.payload.size(), now, arrivals_);
+          for (Instant at : arrivals_) flight_.push_back({at, !from_a, c.tuple, c.hdr, c.payload});
+          continue;
+        }
         Fate f = filter ? filter(idx, from_a, c) : Fate::kDeliver;
         if (f == Fate::kDrop) continue;
         int copies = f == Fate::kDuplicate ? 2 : 1;
@@ -192,6 +202,7 @@ class Net {
     to.layer.on_segment(now, f.tuple.local_ip, f.tuple.remote_ip, parsed, std::move(f.payload));
   }
   std::deque<InFlight> flight_;
+  std::vector<Instant> arrivals_;
 };
 
 // Seeded pseudo-random bytes.
