@@ -287,7 +287,7 @@ void process_ack(TcbEnv& env, Tcb& t, const TcpRepr& h, uint32_t seg_len) {
   // jumps).
   delivered += u.newly_sacked;
   if (recovering && t.in_recovery) t.prr.on_ack(delivered);  // RFC 6937 3 prr_delivered
-  if (recovering || t.in_recovery || delivered == 0) return;
+  if (recovering || t.in_recovery || delivered == 0 || !t.cc->cwnd_limited(flight_before)) return;
   if (env.params().hystart) {
     bool sampled = t.rtt.samples() != t.rtt_samples_seen;
     t.rtt_samples_seen = t.rtt.samples();

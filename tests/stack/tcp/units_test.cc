@@ -57,6 +57,17 @@ TEST(TcpCongestion, Rfc5681SlowStartAvoidanceAndRecovery) {
   EXPECT_EQ(cc.ssthresh(), 4000u);
 }
 
+// RFC 3465 2.1: slow start counts every byte an ACK delivers, also when it covers the segments of
+// ACKs that were lost or overtaken (no per-ACK limit L); RFC 7661: a flight below half of cwnd
+// does not grow it.
+TEST(TcpCongestion, Rfc3465SlowStartCountsEveryDeliveredByteWhileCwndLimited) {
+  NewReno cc(1000, 10);
+  cc.on_ack({}, 5000, 10000);
+  EXPECT_EQ(cc.cwnd(), 15000u);
+  EXPECT_TRUE(cc.cwnd_limited(7500));
+  EXPECT_FALSE(cc.cwnd_limited(7499));
+}
+
 TEST(TcpReceiveBuffer, Rfc9293OverlapsMergedAndDrainedInOrder) {
   ReceiveBuffer rb(1 << 16, 8);
   TcpSeq nxt(100);
