@@ -1,6 +1,6 @@
 // Downloads through the link emulator's own impairment model (tests/linkemu/impairment.h), in
 // process and in simulated time: the conditions bench/'s lossy group puts between Linux and
-// sluice (bench/lib/lossy_runs.py), each direction impaired on its own seed. Both ends are sluice's
+// sluice (bench/lib/lossy_net.py CONDITIONS), each direction impaired on its own seed. Both ends are sluice's
 // TCP; the sender's counters say how much it retransmitted and why. Deterministic: the same seed
 // gives the same run.
 #include <cstdio>
@@ -18,7 +18,7 @@ constexpr const char* kBase = "rate=1gbit,queue=100000,";
 struct PathOutcome {
   bool exact = false;
   double mbit_s = 0;
-  uint64_t data_segments = 0;  // what the receiver needed: bytes / MSS
+  uint64_t data_segments = 0;  // what the receiver needed: bytes / the connection's MSS
   TcpCounters sender, receiver;
 };
 
@@ -54,7 +54,8 @@ PathOutcome download(const std::string& spec, size_t bytes, uint64_t seed) {
   const double secs = static_cast<double>((net.now - start).us) / 1e6;
   o.exact = done && net.b.received.to_string() == pump.data;
   o.mbit_s = secs > 0 ? static_cast<double>(bytes) * 8 / secs / 1e6 : 0;
-  o.data_segments = (bytes + 1447) / 1448;
+  const uint32_t mss = net.a.layer.tcb(ha)->snd_mss;
+  o.data_segments = (bytes + mss - 1) / mss;
   o.sender = net.a.layer.counters();
   o.receiver = net.b.layer.counters();
   const TcpCounters& c = o.sender;
