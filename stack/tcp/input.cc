@@ -322,7 +322,8 @@ void input_synchronized(TcbEnv& env, Tcb& t, const TcpRepr& h, BufChain payload)
   if (!on_ack(env, t, s)) return;
   if (!on_text(env, t, s)) return;
   on_fin(env, t, s);
-  tcp_output(env, t);
+  // RFC 9293 3.8.6.3 lets the ACK wait (up to 0.5 s); it waits only until the handlers have run.
+  env.output_after_events(t);
 }
 
 }  // namespace sluice::stack::tcp

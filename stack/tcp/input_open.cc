@@ -74,8 +74,11 @@ void input_syn_sent(TcbEnv& env, Tcb& t, const TcpRepr& h, BufChain payload) {
     env.mut_counters().established++;
     env.post(EventKind::kConnected, t);
     if (t.fin_queued) t.state = TcpState::kFinWait1;
-    t.ack_now = true;  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (data in a SYN-ACK is not taken)
-    tcp_output(env, t);
+    // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (data in a SYN-ACK is not taken). "Data or controls
+    // which were queued for transmission may be included": it leaves after the kConnected
+    // handler, so the application's first write (an HTTP request) shares the segment.
+    t.ack_now = true;
+    env.output_after_events(t);
   } else {
     // Simultaneous open (RFC 9293 3.5 figure 8): <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
     t.state = TcpState::kSynReceived;

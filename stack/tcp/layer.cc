@@ -167,8 +167,8 @@ Instant TcpLayer::next_deadline() const {
 void TcpLayer::flush() {
   if (flushing_) return;
   flushing_ = true;
+  // Events first, then output: what input and handlers queued leaves after every handler ran.
   while (!pending_.empty() || !deferred_output_.empty()) {
-    run_deferred_output();
     std::vector<Pending>& batch = pending_batch_;
     batch.swap(pending_);
     for (const Pending& e : batch) {
@@ -189,8 +189,8 @@ void TcpLayer::flush() {
       }
     }
     batch.clear();
+    run_deferred_output();
   }
-  run_deferred_output();
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
@@ -212,6 +212,10 @@ void TcpLayer::output_soon(Tcb& t) {
   // Like Linux's autocorking: what handlers queue while events are delivered goes out after them,
   // so data, the FIN of a close() and the ACK of the request share segments (RFC 9293 3.8.6.3
   // allows the ACK to wait; RFC 9293 3.10.4 lets the FIN follow the queued data).
+  defer_output(t);
+}
+
+void TcpLayer::defer_output(Tcb& t) {
   if (!t.output_deferred) {
     t.output_deferred = true;
     deferred_output_.push_back({t.slot, slots_[t.slot].generation});

@@ -124,6 +124,7 @@ class TcpLayer final : private TcbEnv {
   void closed(Tcb& tcb, CloseReason reason) override;
   bool ooo_room(size_t n) const override { return ooo_bytes_ + n <= params_.ooo_memory; }
   void ooo_changed(int64_t delta) override { ooo_bytes_ = size_t(int64_t(ooo_bytes_) + delta); }
+  void output_after_events(Tcb& t) override { defer_output(t); }
 
   Tcb* find(SocketHandle h) const;
   Tcb* find_app(SocketHandle h) const;  // and held by the application
@@ -142,6 +143,7 @@ class TcpLayer final : private TcbEnv {
   // Sends what the socket may send now, or, from inside an event handler, once the handlers of
   // this batch have run: a response and the close that follows it leave as one segment.
   void output_soon(Tcb& t);
+  void defer_output(Tcb& t);  // into deferred_output_, sent by flush() after the events
   void run_deferred_output();
   bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
 

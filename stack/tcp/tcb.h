@@ -159,6 +159,10 @@ class TcbEnv {
   // a connection's queue grew or shrank by `delta`.
   virtual bool ooo_room(size_t n) const = 0;
   virtual void ooo_changed(int64_t delta) = 0;
+  // Sends what the connection may send once the application has seen the events this segment
+  // raised, so that what it answers (a request after the handshake, the FIN of its close after
+  // the peer's) leaves in the segment that carries the ACK.
+  virtual void output_after_events(Tcb& tcb) = 0;
 };
 
 }  // namespace sluice::stack::tcp

@@ -175,6 +175,58 @@ TEST(TcpClose, AnswerAndCloseFromAHandlerLeaveAsOneSegment) {
   EXPECT_TRUE(net.a.layer.recv_eof(ha));
 }
 
+TEST(TcpClose, ClientRequestRidesOnTheHandshakeAck) {
+  Net net;
+  auto l = net.b.layer.listen(0, 80, 16);
+  ASSERT_TRUE(l.has_value());
+  // a sends its request from the connected handler, as an HTTP client does.
+  net.a.on_connect = [&](SocketHandle h) {
+    BufChain req;
+    req.append_copy("GET / HTTP/1.1\r\n\r\n");
+    net.a.layer.send(h, req);
+  };
+  auto ha = net.a.layer.connect(net.now, kIpA, kIpB, 80);
+  ASSERT_TRUE(ha.has_value());
+  net.run_for(Duration::millis(12));  // SYN out, SYN-ACK back (10 ms), a's answer leaves at once
+  // SYN, then the third segment of the handshake carrying the request: no pure ACK between.
+  ASSERT_EQ(net.log_a.size(), 2u);
+  EXPECT_TRUE(net.log_a[0].hdr.syn());
+  const Captured& seg = net.log_a[1];
+  EXPECT_FALSE(seg.hdr.syn());
+  EXPECT_TRUE(seg.hdr.ack_set());
+  EXPECT_EQ(seg.payload.to_string(), "GET / HTTP/1.1\r\n\r\n");
+  net.run_for(Duration::millis(50));
+  EXPECT_EQ(net.b.received.to_string(), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(net.a.layer.state(*ha), TcpState::kEstablished);
+}
+
+TEST(TcpClose, AckOfPeersFinSharesTheSegmentOfTheAnsweringClose) {
+  Net net;
+  auto [ha, hb] = net.establish();
+  // a closes from its handler once it sees b's FIN, as a client does after the last response.
+  net.a.on_read = [&](SocketHandle h) {
+    if (net.a.layer.recv_eof(h)) net.a.layer.close(h);
+  };
+  BufChain d;
+  d.append_copy("last");
+  net.b.layer.send(hb, d);
+  net.b.layer.close(hb);
+  const size_t before = net.log_a.size();
+  net.run_for(Duration::millis(7));  // b's data+FIN is in, nothing back at b yet
+  // a's answer: one segment with its FIN and the ACK of b's FIN, no pure ACK before it.
+  ASSERT_EQ(net.log_a.size(), before + 1);
+  const Captured& seg = net.log_a.back();
+  EXPECT_TRUE(seg.hdr.fin());
+  EXPECT_TRUE(seg.hdr.ack_set());
+  const Captured& fin = net.log_b.back();
+  ASSERT_TRUE(fin.hdr.fin());
+  EXPECT_EQ(seg.hdr.ack, fin.hdr.seq + uint32_t(fin.payload.size()) + 1);
+  net.run_for(Duration::millis(100));
+  EXPECT_EQ(net.a.received.to_string(), "last");
+  EXPECT_EQ(net.a.layer.state(ha), TcpState::kClosed);
+  EXPECT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
+}
+
 TEST(TcpClose, SendOutsideHandlersLeavesAtOnce) {
   Net net;
   auto [ha, hb] = net.establish();

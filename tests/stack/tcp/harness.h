@@ -51,7 +51,10 @@ class Host : public Emitter, public Events {
     if (auto_accept)
       while (auto h = layer.accept(l)) accepted.push_back(*h);
   }
-  void on_connected(SocketHandle h) override { connected.push_back(h); }
+  void on_connected(SocketHandle h) override {
+    connected.push_back(h);
+    if (on_connect) on_connect(h);
+  }
   void on_readable(SocketHandle h) override {
     ++readable_events;
     if (auto_read) {
@@ -72,7 +75,7 @@ class Host : public Emitter, public Events {
   bool auto_accept = true;
   bool auto_read = true;
   BufChain received;
-  std::function<void(SocketHandle)> on_read, on_write;
+  std::function<void(SocketHandle)> on_read, on_write, on_connect;
   std::vector<ListenerHandle> accept_ready;
   std::vector<SocketHandle> accepted, connected;
   std::vector<std::pair<SocketHandle, CloseReason>> closed;
