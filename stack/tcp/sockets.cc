@@ -148,8 +148,9 @@ void TcpLayer::set_nodelay(SocketHandle h, bool on) {
   if (!t) return;
   t->nodelay = on;
   if (on) {
-    tcp_output(*this, *t);
-    reschedule(*t);
+    // What Nagle held back may leave now; from a handler, with what the handler queues next
+    // (a client sets TCP_NODELAY in its connected handler, then writes its request).
+    output_soon(*t);
     flush();
   }
 }

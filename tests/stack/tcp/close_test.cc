@@ -181,6 +181,7 @@ TEST(TcpClose, ClientRequestRidesOnTheHandshakeAck) {
   ASSERT_TRUE(l.has_value());
   // a sends its request from the connected handler, as an HTTP client does.
   net.a.on_connect = [&](SocketHandle h) {
+    net.a.layer.set_nodelay(h, true);  // as clients do before their first write
     BufChain req;
     req.append_copy("GET / HTTP/1.1\r\n\r\n");
     net.a.layer.send(h, req);
