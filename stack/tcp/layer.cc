@@ -2,6 +2,7 @@
 // event delivery. Socket operations are in sockets.cc.
 #include "stack/tcp/layer.h"
 
+#include <bit>
 #include <algorithm>
 #include <new>
 
@@ -32,7 +33,8 @@ TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
     : params_(params), emitter_(emitter), events_(events), isn_(params.isn_key),
       cookies_(params.isn_key),
       dest_cache_(params.dest_cache_slots),
-      ports_(params.ephemeral_lo, params.ephemeral_hi) {}
+      ports_(params.ephemeral_lo, params.ephemeral_hi),
+      table_(params.isn_key[0] ^ std::rotl(params.isn_key[1], 23)) {}
 
 TcpLayer::~TcpLayer() {
   for (Tcb* p : spare_tcbs_) ::operator delete(p);  // memory from new_tcb()'s make_unique
@@ -140,7 +142,7 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
   t.ts_offset = isn_.ts_offset(tuple);
   t.rcv_wscale = params_.window_scaling ? choose_rcv_wscale(params_.receive_buffer) : 0;
   t.cc = make_congestion_control(params_.congestion, t.snd_mss, params_.initial_cwnd_segments);
-  table_[tuple] = idx;
+  table_.insert_or_assign(tuple, idx);
   return t;
 }
 
@@ -255,8 +257,8 @@ void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const T
   now_ = now;
   counters_.segments_in++;
   const FourTuple tuple{dst_ip, h.dst_port, src_ip, h.src_port};
-  if (auto it = table_.find(tuple); it != table_.end()) {
-    Tcb& t = *slots_[it->second].tcb;
+  if (const uint32_t* slot = table_.find(tuple)) {
+    Tcb& t = *slots_[*slot].tcb;
     if (t.state == TcpState::kTimeWait && h.syn() && !h.ack_set() && !h.rst() &&
         time_wait_reusable(t, h)) {
       // RFC 6191 / RFC 9293 3.10.7.4: a new incarnation may take over the TIME-WAIT 4-tuple.
@@ -401,7 +403,7 @@ void TcpLayer::close_listener(ListenerHandle lh) {
 
 bool TcpLayer::port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip,
                            uint16_t remote_port) {
-  if (table_.count(FourTuple{local_ip, port, remote_ip, remote_port})) return false;
+  if (table_.contains(FourTuple{local_ip, port, remote_ip, remote_port})) return false;
   for (const Listener& l : listeners_)
     if (l.open && l.port == port && (l.ip == 0 || l.ip == local_ip)) return false;
   return true;
@@ -414,7 +416,7 @@ std::optional<SocketHandle> TcpLayer::connect(Instant now, uint32_t local_ip, ui
   if (table_.size() >= params_.max_connections) return std::nullopt;
   uint16_t port;
   if (local_port) {
-    if (table_.count(FourTuple{local_ip, *local_port, remote_ip, remote_port})) return std::nullopt;
+    if (table_.contains(FourTuple{local_ip, *local_port, remote_ip, remote_port})) return std::nullopt;
     port = *local_port;
   } else {
     auto p = ports_.pick(isn_.port_hint(local_ip, remote_ip, remote_port), [&](uint16_t c) {

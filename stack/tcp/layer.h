@@ -25,6 +25,7 @@
 #include "stack/tcp/ports.h"
 #include "stack/tcp/syncookie.h"
 #include "stack/tcp/tcb.h"
+#include "stack/tcp/tuple_table.h"
 
 namespace sluice::stack::tcp {
 
@@ -162,7 +163,7 @@ class TcpLayer final : private TcbEnv {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> to_free_;
-  std::unordered_map<FourTuple, uint32_t, FourTupleHash> table_;
+  TupleTable table_;  // 4-tuple -> slot, every connection including TIME-WAIT
   std::vector<Listener> listeners_;
   IndexedMinHeap<int64_t> timers_;  // deadline (us) by slot, for slots with scheduled != never
   std::vector<Pending> pending_;

@@ -28,9 +28,9 @@ uint16_t plateau_below(uint32_t mtu) {
 void TcpLayer::on_icmp_frag_needed(Instant now, const FourTuple& tuple, uint32_t seq,
                                    uint16_t next_hop_mtu) {
   now_ = now;
-  auto it = table_.find(tuple);
-  if (it == table_.end()) return;
-  Tcb& t = *slots_[it->second].tcb;
+  const uint32_t* slot = table_.find(tuple);
+  if (!slot) return;
+  Tcb& t = *slots_[*slot].tcb;
   if (!synchronized(t.state) || t.state == TcpState::kTimeWait) return;
   // RFC 5927 4.1: only for data we sent and is not acknowledged yet.
   if (!seq_in(TcpSeq(seq), t.snd_una, t.snd_max)) return;

@@ -168,22 +168,22 @@ std::optional<FourTuple> TcpLayer::four_tuple(SocketHandle h) const {
 
 size_t TcpLayer::busy_connection_count() const {
   size_t n = 0;
-  for (const auto& [tuple, slot] : table_) {
+  table_.for_each_slot([&](uint32_t slot) {
     TcpState st = slots_[slot].tcb->state;
     if (st != TcpState::kTimeWait && st != TcpState::kClosed) ++n;
-  }
+  });
   return n;
 }
 
 TcpLayer::BufferTotals TcpLayer::buffer_totals() const {
   BufferTotals b;
-  for (const auto& [tuple, slot] : table_) {
+  table_.for_each_slot([&](uint32_t slot) {
     const Tcb& t = *slots_[slot].tcb;
     b.send += t.sndbuf.size();
     b.receive += t.rcvbuf.readable();
     b.receive_max = std::max(b.receive_max, t.rcvbuf.readable());
     ++b.connections;
-  }
+  });
   b.out_of_order = ooo_bytes_;
   return b;
 }

@@ -22,4 +22,5 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/syncookie.cc
   ${CMAKE_CURRENT_LIST_DIR}/timers.cc
   ${CMAKE_CURRENT_LIST_DIR}/transmit_log.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tuple_table.cc
 )

@@ -42,18 +42,6 @@ struct FourTuple {
   bool operator==(const FourTuple&) const = default;
 };
 
-struct FourTupleHash {
-  size_t operator()(const FourTuple& t) const {
-    uint64_t a = (uint64_t(t.local_ip) << 32) | t.remote_ip;
-    uint64_t b = (uint64_t(t.local_port) << 16) | t.remote_port;
-    uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x7f4a7c159e3779b9ull + (a << 6) + (a >> 2));
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return static_cast<size_t>(h);
-  }
-};
-
 // A socket in the layer's slab; stale handles (a reused slot) are detected by generation.
 struct SocketHandle {
   uint32_t index = UINT32_MAX;
