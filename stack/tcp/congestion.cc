@@ -85,15 +85,4 @@ uint32_t NewReno::decrease(Instant, uint32_t flight) {
   return flight / 2;
 }
 
-std::unique_ptr<CongestionControl> make_newreno(uint32_t mss, uint32_t initial_segments) {
-  return std::make_unique<NewReno>(mss, initial_segments);
-}
-
-std::unique_ptr<CongestionControl> make_congestion_control(conf::CongestionControl kind,
-                                                           uint32_t mss,
-                                                           uint32_t initial_segments) {
-  if (kind == conf::CongestionControl::kNewReno) return make_newreno(mss, initial_segments);
-  return std::make_unique<Cubic>(mss, initial_segments);
-}
-
 }  // namespace sluice::stack::tcp

@@ -107,9 +107,4 @@ class NewReno final : public CongestionControl {
   uint32_t ca_acked_ = 0;  // bytes acked toward the next cwnd increment in CA
 };
 
-std::unique_ptr<CongestionControl> make_newreno(uint32_t mss, uint32_t initial_segments);
-std::unique_ptr<CongestionControl> make_congestion_control(conf::CongestionControl kind,
-                                                           uint32_t mss,
-                                                           uint32_t initial_segments);
-
 }  // namespace sluice::stack::tcp

@@ -141,7 +141,7 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
   t.snd_una = t.snd_nxt = t.snd_max = t.recover = t.iss;
   t.ts_offset = isn_.ts_offset(tuple);
   t.rcv_wscale = params_.window_scaling ? choose_rcv_wscale(params_.receive_buffer) : 0;
-  t.cc = make_congestion_control(params_.congestion, t.snd_mss, params_.initial_cwnd_segments);
+  t.cc.emplace(params_.congestion, t.snd_mss, params_.initial_cwnd_segments);
   table_.insert_or_assign(tuple, idx);
   return t;
 }

@@ -7,7 +7,7 @@
 
 #include "core/buf.h"
 #include "core/time.h"
-#include "stack/tcp/congestion.h"
+#include "stack/tcp/congestion_box.h"
 #include "stack/tcp/counters.h"
 #include "stack/tcp/hystart.h"
 #include "stack/tcp/params.h"
@@ -88,7 +88,7 @@ struct Tcb {
 
   // Congestion control and loss recovery: RFC 6675 with SACK, RFC 6582 NewReno without
   // (recovery.cc).
-  std::unique_ptr<CongestionControl> cc;
+  CongestionBox cc;
   HyStart hystart;            // RFC 9406, the initial slow start (hystart.h)
   uint64_t rtt_samples_seen = 0;
   unsigned dupacks = 0;
