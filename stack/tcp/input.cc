@@ -63,6 +63,10 @@ bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
     if (len > 0) env.mut_counters().dup_segments++;
     // RFC 2883 4 (1): data wholly below RCV.NXT arrived again.
     if (!s.data.empty() && s.seq + len <= t.rcv_nxt) note_duplicate(t, s.seq, s.seq + len);
+    // RFC 9293 3.10.7.4 TIME-WAIT: "The only thing that can arrive in this state is a
+    // retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
+    if (t.state == TcpState::kTimeWait && s.fin && t.fin_received && s.seq + len == t.rcv_nxt)
+      t.state_at = env.now() + env.params().time_wait;
     // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
     // (unless the RST bit is set)": <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
     if (!s.h.rst()) send_ack(env, t);

@@ -157,13 +157,39 @@ void TcpLayer::release_tcb(std::unique_ptr<Tcb> t) {
 void TcpLayer::reschedule(Tcb& t) {
   Instant d = t.state == TcpState::kClosed ? Instant::never() : t.next_deadline();
   if (d == t.scheduled) return;
+  const bool in_heap = t.scheduled != Instant::never() && !t.in_time_wait_queue;
+  if (t.in_time_wait_queue) {
+    time_wait_.leave();
+    t.in_time_wait_queue = false;
+  }
   t.scheduled = d;
-  if (d != Instant::never()) timers_.set(t.slot, d.us);
-  else timers_.erase(t.slot);
+  if (d == Instant::never()) {
+    if (in_heap) timers_.erase(t.slot);
+    return;
+  }
+  // RFC 9293 3.10.7.4: TIME-WAIT lasts the same 2 MSL for everyone, so its deadline joins a FIFO.
+  if (t.state == TcpState::kTimeWait && d == t.state_at && time_wait_.can_push(d.us)) {
+    if (in_heap) timers_.erase(t.slot);
+    time_wait_.push(t.slot, t.generation, d.us);
+    t.in_time_wait_queue = true;
+    time_wait_.compact_if_due([this](const TimeWaitQueue::Entry& e) { return queued(e); });
+    return;
+  }
+  timers_.set(t.slot, d.us);
+}
+
+bool TcpLayer::queued(const TimeWaitQueue::Entry& e) const {
+  if (e.slot >= slots_.size()) return false;
+  const Slot& s = slots_[e.slot];
+  return s.tcb && s.generation == e.generation && s.tcb->in_time_wait_queue &&
+         s.tcb->scheduled.us == e.at_us;
 }
 
 Instant TcpLayer::next_deadline() const {
-  return timers_.empty() ? Instant::never() : Instant::from_micros(timers_.top_key());
+  int64_t d = timers_.empty() ? Instant::never().us : timers_.top_key();
+  // A stale front only wakes the loop early once: poll() drops it.
+  if (!time_wait_.empty()) d = std::min(d, time_wait_.front().at_us);
+  return Instant::from_micros(d);
 }
 
 void TcpLayer::flush() {
@@ -196,7 +222,8 @@ void TcpLayer::flush() {
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
-    if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
+    if (s.tcb->in_time_wait_queue) time_wait_.leave();
+    else if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
     release_tcb(std::move(s.tcb));
     ++s.generation;
     free_slots_.push_back(idx);
@@ -337,11 +364,24 @@ void TcpLayer::listen_input(Listener& l, uint32_t li, const FourTuple& tuple, co
 void TcpLayer::poll(Instant now) {
   now_ = now;
   // Bounded work per pass, as a receive burst is bounded.
-  for (size_t budget = 4096; budget > 0 && !timers_.empty(); --budget) {
+  size_t budget = 4096;
+  for (; budget > 0 && !timers_.empty(); --budget) {
     if (timers_.top_key() > now.us) break;
     uint32_t idx = timers_.top_id();
     timers_.pop();
     Tcb& t = *slots_[idx].tcb;
+    t.scheduled = Instant::never();
+    tcp_timers(*this, t);
+    reschedule(t);
+  }
+  for (; budget > 0 && !time_wait_.empty(); --budget) {
+    TimeWaitQueue::Entry e = time_wait_.front();
+    if (e.at_us > now.us) break;
+    time_wait_.pop_front();
+    if (!queued(e)) continue;  // stale: the TCB left TIME-WAIT or restarted its timer
+    Tcb& t = *slots_[e.slot].tcb;
+    time_wait_.leave();
+    t.in_time_wait_queue = false;
     t.scheduled = Instant::never();
     tcp_timers(*this, t);
     reschedule(t);

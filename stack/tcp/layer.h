@@ -25,6 +25,7 @@
 #include "stack/tcp/ports.h"
 #include "stack/tcp/syncookie.h"
 #include "stack/tcp/tcb.h"
+#include "stack/tcp/time_wait_queue.h"
 #include "stack/tcp/tuple_table.h"
 
 namespace sluice::stack::tcp {
@@ -146,6 +147,7 @@ class TcpLayer final : private TcbEnv {
   void output_soon(Tcb& t);
   void defer_output(Tcb& t);  // into deferred_output_, sent by flush() after the events
   void run_deferred_output();
+  bool queued(const TimeWaitQueue::Entry& e) const;  // e is the TCB's current TIME-WAIT entry
   bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
 
   TcpParams params_;
@@ -165,7 +167,9 @@ class TcpLayer final : private TcbEnv {
   std::vector<uint32_t> to_free_;
   TupleTable table_;  // 4-tuple -> slot, every connection including TIME-WAIT
   std::vector<Listener> listeners_;
-  IndexedMinHeap<int64_t> timers_;  // deadline (us) by slot, for slots with scheduled != never
+  // Deadline (us) by slot, for slots with scheduled != never: TIME-WAIT ones in time_wait_.
+  IndexedMinHeap<int64_t> timers_;
+  TimeWaitQueue time_wait_;
   std::vector<Pending> pending_;
   std::vector<SocketHandle> deferred_output_;  // sockets written or closed by event handlers
   // The batches flush() works through, kept so their capacity is reused (no allocation per event).

@@ -132,6 +132,7 @@ struct Tcb {
   unsigned persist_unanswered = 0;   // probes without any ACK in between
   unsigned keepalive_sent = 0;
   Instant scheduled = Instant::never();     // the layer's timer index key
+  bool in_time_wait_queue = false;          // scheduled lives in the layer's TIME-WAIT FIFO
 
   Instant next_deadline() const {
     Instant d = rto_at;

@@ -1,0 +1,109 @@
+// TIME-WAIT deadlines through the layer's FIFO (stack/tcp/time_wait_queue.h): many connections
+// expire exactly time_wait after they entered, whether some were taken over by a new SYN (their
+// entries go stale) or restarted by a retransmitted FIN (RFC 9293 3.10.7.4).
+#include <algorithm>
+
+#include "stack/tcp/time_wait_queue.h"
+#include "tests/stack/tcp/harness.h"
+
+namespace sluice::stack::tcp::testing {
+namespace {
+
+TcpParams short_time_wait() {
+  TcpParams p = test_params();
+  p.time_wait = Duration::seconds(5);
+  return p;
+}
+
+TEST(TcpTimeWait, ManyExpireOnTimeWhileSomeAreTakenOver) {
+  Net net(short_time_wait(), short_time_wait());
+  auto l = net.b.layer.listen(0, 80, 512);
+  ASSERT_TRUE(l.has_value());
+  std::vector<SocketHandle> clients;
+  for (int i = 0; i < 300; ++i) clients.push_back(*net.a.layer.connect(net.now, kIpA, kIpB, 80));
+  net.run_for(Duration::millis(50));
+  ASSERT_EQ(net.b.accepted.size(), 300u);
+  // The server closes first, so it holds TIME-WAIT, as an HTTP server does.
+  for (SocketHandle h : net.b.accepted) net.b.layer.close(h);
+  net.run_for(Duration::millis(20));
+  for (SocketHandle h : clients) net.a.layer.close(h);
+  net.run_for(Duration::millis(20));
+  Instant last_entered;
+  for (SocketHandle h : net.b.accepted) {
+    ASSERT_EQ(net.b.layer.state(h), TcpState::kTimeWait);
+    last_entered = std::max(last_entered, net.b.layer.tcb(h)->state_at - Duration::seconds(5));
+    net.b.layer.release(h);
+  }
+  std::vector<uint16_t> ports;
+  for (SocketHandle h : clients) {
+    ports.push_back(net.a.layer.four_tuple(h)->local_port);
+    net.a.layer.release(h);
+  }
+  net.run_for(Duration::seconds(1));
+  // A new incarnation takes over every third 4-tuple (RFC 6191).
+  size_t reused = 0;
+  for (size_t i = 0; i < ports.size(); i += 3, ++reused)
+    ASSERT_TRUE(net.a.layer.connect(net.now, kIpA, kIpB, 80, ports[i]));
+  net.run_for(Duration::millis(50));
+  EXPECT_EQ(net.b.layer.counters().time_wait_reuses, reused);
+  EXPECT_EQ(net.b.layer.connection_count(), 300u);  // 200 in TIME-WAIT, 100 established
+  net.run_until(last_entered + Duration::seconds(5) - Duration::micros(1));
+  EXPECT_GT(net.b.layer.connection_count(), reused);  // the last to enter is still there
+  net.run_until(last_entered + Duration::seconds(5));
+  EXPECT_EQ(net.b.layer.connection_count(), reused);  // only the new incarnations are left
+  EXPECT_EQ(net.b.layer.busy_connection_count(), reused);
+}
+
+TEST(TcpTimeWait, Rfc9293RetransmittedFinRestartsTheTimer) {
+  Net net(short_time_wait(), short_time_wait());
+  auto [ha, hb] = net.establish();
+  net.b.layer.close(hb);
+  net.run_for(Duration::millis(20));
+  // b's ACK of a's FIN is lost: a retransmits its FIN, which restarts b's TIME-WAIT.
+  size_t b_sent = net.sent_b;
+  net.filter = [&](size_t index, bool from_a, const Captured&) {
+    return !from_a && index == b_sent ? Fate::kDrop : Fate::kDeliver;
+  };
+  net.a.layer.close(ha);
+  net.run_for(Duration::millis(20));
+  ASSERT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
+  Instant first_deadline = net.b.layer.tcb(hb)->state_at;
+  net.b.layer.release(hb);
+  ASSERT_TRUE(net.run_while_not([&] { return net.b.layer.tcb(hb) &&
+                                             net.b.layer.tcb(hb)->state_at != first_deadline; },
+                                Duration::seconds(4)));
+  Instant restarted = net.b.layer.tcb(hb)->state_at;
+  EXPECT_GT(restarted, first_deadline);
+  net.run_until(first_deadline + Duration::millis(1));
+  EXPECT_EQ(net.b.layer.connection_count(), 1u) << "the first deadline no longer counts";
+  net.run_until(restarted - Duration::micros(1));
+  EXPECT_EQ(net.b.layer.connection_count(), 1u);
+  net.run_until(restarted);
+  EXPECT_EQ(net.b.layer.connection_count(), 0u);
+}
+
+TEST(TimeWaitQueue, StaleEntriesAreCompactedAway) {
+  TimeWaitQueue q;
+  std::vector<bool> live(10'000, true);
+  for (uint32_t i = 0; i < 10'000; ++i) {
+    q.push(i, 0, i);
+    if (i % 10 != 0) {  // nine in ten leave before their time
+      q.leave();
+      live[i] = false;
+    }
+    q.compact_if_due([&](const TimeWaitQueue::Entry& e) { return live[e.slot]; });
+  }
+  EXPECT_EQ(q.live(), 1'000u);
+  EXPECT_LE(q.size(), 2 * q.live() + 1024 + 1);
+  // Order survives compaction: the fronts come out in deadline order.
+  int64_t last = -1;
+  while (!q.empty()) {
+    EXPECT_GE(q.front().at_us, last);
+    last = q.front().at_us;
+    q.pop_front();
+  }
+  EXPECT_FALSE(q.can_push(last - 1) && !q.empty());
+}
+
+}  // namespace
+}  // namespace sluice::stack::tcp::testing
