@@ -201,7 +201,7 @@ void HttpSession::log_request() {
   if (!vs->access_log) return;
   const Request& req = parser_.request();
   AccessLogEntry e;
-  e.remote_addr = remote_addr_;
+  e.remote_addr = remote_addr();
   e.time_local = ctx_.date.log_time();
   e.request_line = req.request_line.empty() ? parser_.partial_request_line() : req.request_line;
   e.status = status_;

@@ -84,15 +84,20 @@ void HttpServer::accept(const transport::Address& at, std::unique_ptr<transport:
   if (wrap_ && !(conn = wrap_(at, std::move(conn)))) return;
   auto session = std::make_unique<HttpSession>(ctx_, *this, std::move(conn), site_, group);
   HttpSession* raw = session.get();
-  sessions_.emplace(raw, std::move(session));
+  raw->set_owner_slot(sessions_.size());
+  sessions_.push_back(std::move(session));
   raw->start();
 }
 
 void HttpServer::session_closed(HttpSession* s) {
-  auto it = sessions_.find(s);
-  if (it == sessions_.end()) return;
-  loop_.defer_delete(std::move(it->second));  // never inside its own callback
-  sessions_.erase(it);
+  size_t i = s->owner_slot();
+  if (i >= sessions_.size() || sessions_[i].get() != s) return;
+  loop_.defer_delete(std::move(sessions_[i]));  // never inside its own callback
+  if (i + 1 != sessions_.size()) {  // the last one takes its place
+    sessions_[i] = std::move(sessions_.back());
+    sessions_[i]->set_owner_slot(i);
+  }
+  sessions_.pop_back();
 }
 
 void HttpServer::begin_shutdown() {
@@ -100,7 +105,7 @@ void HttpServer::begin_shutdown() {
   listeners_.clear();
   std::vector<HttpSession*> live;
   live.reserve(sessions_.size());
-  for (auto& [raw, s] : sessions_) live.push_back(raw);
+  for (auto& s : sessions_) live.push_back(s.get());
   // Sessions that close here stay allocated until the end of the iteration (deferred delete).
   for (HttpSession* s : live) s->begin_shutdown();
 }

@@ -13,7 +13,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "conf/config.h"
@@ -77,7 +76,7 @@ class HttpServer final : public SessionOwner {
   WorkerContext ctx_;
   std::shared_ptr<const Site> site_;
   std::vector<std::unique_ptr<Listening>> listeners_;
-  std::unordered_map<HttpSession*, std::unique_ptr<HttpSession>> sessions_;
+  std::vector<std::unique_ptr<HttpSession>> sessions_;  // each knows its index (owner_slot)
   bool shutting_down_ = false;
 };
 

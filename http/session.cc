@@ -29,11 +29,16 @@ HttpSession::HttpSession(WorkerContext& ctx, SessionOwner& owner,
       read_timer_([this](Instant) { on_read_timeout(); }),
       write_timer_([this](Instant) { on_send_timeout(); }) {
   conn_->set_handler(this);
-  remote_addr_ = conn_->peer_address().ip_string();
+  peer_ = conn_->peer_address();
   ++ctx_.counters.connections;
 }
 
 HttpSession::~HttpSession() = default;
+
+std::string_view HttpSession::remote_addr() const {
+  if (remote_addr_.empty()) remote_addr_ = peer_.ip_string();
+  return remote_addr_;
+}
 
 void HttpSession::start() {
   // nginx: the first request of a connection gets client_header_timeout from accept.
@@ -225,7 +230,7 @@ HttpSession::Fill HttpSession::fill_output(size_t want) {
       return Fill::kReady;
     case PullResult::kError:
       SLUICE_LOG(ctx_.error_log, LogLevel::kError, "response body failed for \"%s\" from %s",
-                 std::string(request().request_line).c_str(), remote_addr_.c_str());
+                 std::string(request().request_line).c_str(), std::string(remote_addr()).c_str());
       close_now(true);
       return Fill::kFailed;
     case PullResult::kBlocked:

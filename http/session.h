@@ -30,6 +30,10 @@ class SessionOwner {
 
 class HttpSession final : public transport::ConnectionHandler, private Exchange {
  public:
+  // Where the owner keeps this session (its own bookkeeping; SIZE_MAX until it says).
+  size_t owner_slot() const { return owner_slot_; }
+  void set_owner_slot(size_t i) { owner_slot_ = i; }
+
   HttpSession(WorkerContext& ctx, SessionOwner& owner, std::unique_ptr<transport::Connection> conn,
               std::shared_ptr<const Site> site, const ServerGroup* group);
   ~HttpSession() override;
@@ -94,7 +98,7 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   void respond_error(int status, HeaderList extra = {}) override;
   void read_body(BodyReader* reader) override;
   void internal_redirect(std::string path) override;
-  std::string_view remote_addr() const override { return remote_addr_; }
+  std::string_view remote_addr() const override;  // formatted on first use
   std::string_view scheme() const override;
   void set_cancel_callback(std::function<void()> cb) override { cancel_ = std::move(cb); }
   bool pause_body(bool paused) override;
@@ -116,7 +120,9 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   const ServerGroup* group_;
   const conf::HttpLimits& limits_;
   RequestParser parser_;
-  std::string remote_addr_;
+  size_t owner_slot_ = SIZE_MAX;
+  transport::Address peer_;
+  mutable std::string remote_addr_;  // peer_'s IP, once something asked for it
   std::shared_ptr<char> alive_ = std::make_shared<char>(0);  // for deferred work
 
   Phase phase_ = Phase::kHead;

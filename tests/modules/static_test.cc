@@ -158,7 +158,7 @@ TEST_F(StaticTest, BigFileStreamsInBoundedChunksUnderBackpressure) {
   h.send(*c, "GET /big.bin HTTP/1.1\r\nHost: example.test\r\n\r\n");
   std::mt19937 rng(11);
   size_t rounds = 0;
-  while (c->conn && c->output.find("\r\n\r\n") == std::string::npos ||
+  while ((c->conn && c->output.find("\r\n\r\n") == std::string::npos) ||
          c->output.size() < big_.size()) {
     c->set_space(1 + rng() % (200 * 1024));
     h.settle();
