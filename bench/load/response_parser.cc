@@ -67,15 +67,31 @@ ResponseParser::Result ResponseParser::fail(const char* why) {
 }
 
 bool ResponseParser::take_line(const uint8_t* p, size_t n, size_t* i) {
-  while (*i < n) {
-    char c = char(p[(*i)++]);
-    if (++header_bytes_ > kHeaderMax) return false;
-    if (c == '\n') return true;
-    if (line_cr_ && line_len_ < kLineMax) line_[line_len_++] = '\r';  // a bare CR inside the line
-    line_cr_ = c == '\r';
-    if (!line_cr_ && line_len_ < kLineMax) line_[line_len_++] = c;
+  const uint8_t* start = p + *i;
+  const size_t avail = n - *i;
+  const auto* lf = static_cast<const uint8_t*>(std::memchr(start, '\n', avail));
+  const size_t len = lf ? size_t(lf - start) : avail;  // the bytes before the LF
+  const size_t consumed = len + (lf ? 1 : 0);
+  *i += consumed;
+  header_bytes_ += consumed;
+  if (header_bytes_ > kHeaderMax) return false;
+  // A CR that ended the previous piece was inside the line if more of the line follows it.
+  if (line_cr_ && len > 0) keep("\r", 1);
+  line_cr_ = false;
+  size_t text = len;
+  if (text > 0 && start[text - 1] == '\r') {  // CRLF ends the line; at the piece's end, maybe
+    --text;
+    line_cr_ = lf == nullptr;
   }
-  return false;
+  keep(reinterpret_cast<const char*>(start), text);
+  return lf != nullptr;
+}
+
+void ResponseParser::keep(const char* s, size_t n) {
+  size_t room = kLineMax - line_len_;
+  if (n > room) n = room;
+  std::memcpy(line_ + line_len_, s, n);
+  line_len_ += n;
 }
 
 ResponseParser::Result ResponseParser::feed(const uint8_t* p, size_t n, size_t* used) {

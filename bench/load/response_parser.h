@@ -39,6 +39,7 @@ class ResponseParser {
 
   // Gathers one line; true when `line_` holds a complete line (CRLF or LF stripped).
   bool take_line(const uint8_t* p, size_t n, size_t* i);
+  void keep(const char* s, size_t n);  // appends to line_, up to kLineMax
   bool on_line();
   bool on_status_line();
   bool on_header_line();

@@ -35,6 +35,33 @@ TEST(ResponseParser, ContentLengthInAnySplit) {
   }
 }
 
+// Lines are taken in bulk (memchr for LF): a CR at a piece's end, bare LFs, a bare CR inside a
+// value and an over-long header read the same in every split.
+TEST(ResponseParser, LineEndingsInAnySplit) {
+  const std::string s = "HTTP/1.1 200 OK\nX-Odd: a\rb\r\nX-Long: " + std::string(400, 'v') +
+                        "\r\nConnection: close\r\nContent-Length: 3\n\r\nabc";
+  for (size_t step = 1; step <= s.size(); ++step) {
+    ResponseParser p;
+    size_t used;
+    ASSERT_EQ(feed_all(p, s, step, &used), R::kDone) << step;
+    EXPECT_EQ(used, s.size());
+    EXPECT_EQ(p.status(), 200);
+    EXPECT_EQ(p.body_bytes(), 3u);
+    EXPECT_FALSE(p.keep_alive()) << step;
+  }
+}
+
+TEST(ResponseParser, HeaderSectionOverTheLimitIsAnError) {
+  std::string s = "HTTP/1.1 200 OK\r\n";
+  while (s.size() <= ResponseParser::kHeaderMax) s += "X-Pad: " + std::string(100, 'p') + "\r\n";
+  s += "Content-Length: 0\r\n\r\n";
+  for (size_t step : {size_t(7), size_t(4096), s.size()}) {
+    ResponseParser p;
+    size_t used;
+    EXPECT_EQ(feed_all(p, s, step, &used), R::kError) << step;
+  }
+}
+
 TEST(ResponseParser, LeavesTheNextResponseUnused) {
   ResponseParser p;
   std::string two = kSmall + kSmall;
