@@ -234,6 +234,7 @@ void StackTransport::receive_from_peers(Instant now) {
 void StackTransport::receive_burst(Instant now) {
   rte_mbuf* frames[kRxBurst];
   uint16_t n = rte_eth_rx_burst(opts_.port_id, opts_.queue, frames, kRxBurst);
+  if (n > 0) ++rx_bursts_;
   for (uint16_t i = 0; i < n; ++i) {
     if (!opts_.peer_rings.empty()) {
       if (ether_type(frames[i]) == kEtherTypeArp) share_arp(frames[i]);
@@ -324,6 +325,8 @@ std::string StackTransport::stats() const {
   netif_.for_each_counter(add);
   glue_.counters().for_each([&](const char* n, uint64_t v) { add((std::string("tcp.") + n).c_str(), v); });
   add("tx.dropped", tx_.counters().dropped);
+  add("tx.bursts", tx_.counters().bursts);  // link.tx_frames / tx.bursts: frames per NIC call
+  add("rx.bursts", rx_bursts_);             // receive calls that returned frames
   add("arp.shared", arp_shared_);
   add("arp.share_drops", arp_share_drops_);
   add("steer.forwarded", steered_out_);

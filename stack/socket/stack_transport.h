@@ -113,6 +113,7 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   tcp::TcpLayer::BufferTotals pool_min_buffers_;              // and what TCP held at that moment
   uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
   uint64_t steered_out_ = 0, steer_drops_ = 0;
+  uint64_t rx_bursts_ = 0;  // rte_eth_rx_burst calls that returned frames
 };
 
 }  // namespace sluice::stack
