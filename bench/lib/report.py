@@ -237,10 +237,9 @@ def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, comm
               "(received + sent, from its own counters in the runs above), is the request rate the path allows.",
               "", f"- server frames/s (rx + tx, median of {limit['runs']} runs): {limit['server_pps']:,.0f} "
               f"(the client sent {limit['client_tx_pps']:,.0f}/s)"]
-        for mode in ("close", "keepalive"):
-            if limit.get(f"limit_{mode}_rps"):
-                L.append(f"- {mode}: {limit[f'frames_per_request_{mode}']:.2f} frames per request, so at most "
-                         f"{limit[f'limit_{mode}_rps']:,.0f} requests/s")
+        for key, per in limit.get("per_request", {}).items():
+            L.append(f"- {key}: {per['frames']:.2f} frames per request, so at most "
+                     f"{per['rps']:,.0f} requests/s")
         L.append("")
     if callgrind:
         L += ["## Instructions per request (callgrind, sluice worker thread)", "",

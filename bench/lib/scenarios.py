@@ -85,21 +85,29 @@ def ratios(rows, lim):
                 o = find(rows, client, other, mode)
                 if o and o["rps_median"]:
                     out.append({"what": what, "mode": mode, "client": client, "value": d["rps_median"] / o["rps_median"]})
-            key = f"limit_{mode}_rps"
-            if lim and lim.get(key):
+            per = (lim or {}).get("per_request", {}).get(limit_key(client, mode))
+            if per:
                 out.append({"what": "sluice-dpdk / limit", "mode": mode, "client": client,
-                            "value": d["rps_median"] / lim[key]})
+                            "value": d["rps_median"] / per["rps"]})
     return out
 
 
+def limit_key(client, mode):
+    return f"{client} {mode}"
+
+
 def apply_limit(lim, rows):
-    """Requests/s the path allows per mode: server packets/s over frames per request (counted)."""
-    for mode in MODES:
-        fpr = [r["frames_per_request"] for r in rows
-               if r["server"] == "sluice-dpdk" and r["mode"] == mode and r["frames_per_request"]]
-        if fpr:
-            lim[f"frames_per_request_{mode}"] = statistics.median(fpr)
-            lim[f"limit_{mode}_rps"] = lim["server_pps"] / lim[f"frames_per_request_{mode}"]
+    """Requests/s the path allows per client and mode: server packets/s over the frames a request
+    of that client needs (counted; Linux's TCP under wrk and sluice-load's differ)."""
+    lim.setdefault("per_request", {})
+    for client in ("wrk", "sluice-load"):
+        for mode in MODES:
+            fpr = [r["frames_per_request"] for r in rows
+                   if r["client"] == client and r["server"] == "sluice-dpdk" and r["mode"] == mode
+                   and r["frames_per_request"] and not r.get("case")]
+            if fpr:
+                f = statistics.median(fpr)
+                lim["per_request"][limit_key(client, mode)] = {"frames": f, "rps": lim["server_pps"] / f}
 
 
 def _version(cmd, pattern=None):

@@ -93,10 +93,21 @@ class Arithmetic(unittest.TestCase):
                 for s, v, f in (("sluice-dpdk", 300.0, 10.0), ("nginx", 100.0, None), ("sluice-kernel", 150.0, None))]
         lim = {"server_pps": 6000.0}
         scenarios.apply_limit(lim, rows)
-        self.assertEqual(lim["limit_close_rps"], 600.0)
+        self.assertEqual(lim["per_request"]["wrk close"], {"frames": 10.0, "rps": 600.0})
         got = {r["what"]: r["value"] for r in scenarios.ratios(rows, lim)}
         self.assertEqual(got, {"sluice-dpdk / nginx": 3.0, "sluice-dpdk / sluice-kernel": 2.0,
                                "sluice-dpdk / limit": 0.5})
+
+    def test_limit_is_per_client(self):
+        # Linux's TCP (wrk) and sluice-load need different frames per short connection.
+        rows = [report.summarize("s", c, "sluice-dpdk", "close", [{"rps": 300.0, "frames_per_request": f}])
+                for c, f in (("wrk", 8.0), ("sluice-load", 6.0))]
+        lim = {"server_pps": 6000.0}
+        scenarios.apply_limit(lim, rows)
+        self.assertEqual(lim["per_request"]["wrk close"]["rps"], 750.0)
+        self.assertEqual(lim["per_request"]["sluice-load close"]["rps"], 1000.0)
+        got = {r["client"]: r["value"] for r in scenarios.ratios(rows, lim) if r["what"] == "sluice-dpdk / limit"}
+        self.assertEqual(got, {"wrk": 0.4, "sluice-load": 0.3})
 
     def test_plot_clusters_group_by_client_and_mode(self):
         rows = [{"client": "wrk", "mode": "close", "server": s} for s in ("sluice-dpdk", "nginx")]
