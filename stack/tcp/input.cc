@@ -65,7 +65,9 @@ bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
     if (!s.data.empty() && s.seq + len <= t.rcv_nxt) note_duplicate(t, s.seq, s.seq + len);
     // RFC 9293 3.10.7.4 TIME-WAIT: "The only thing that can arrive in this state is a
     // retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
-    if (t.state == TcpState::kTimeWait && s.fin && t.fin_received && s.seq + len == t.rcv_nxt)
+    // Not for a RST, nor without ACK ("if the ACK bit is off, drop the segment" comes first).
+    if (t.state == TcpState::kTimeWait && s.fin && t.fin_received && s.seq + len == t.rcv_nxt &&
+        !s.h.rst() && s.h.ack_set())
       t.state_at = env.now() + env.params().time_wait;
     // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
     // (unless the RST bit is set)": <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
@@ -285,7 +287,8 @@ void take_rtt_sample(TcbEnv& env, Tcb& t, const TcpRepr& h) {
 void enter_time_wait(TcbEnv& env, Tcb& t) {
   t.state = TcpState::kTimeWait;
   t.state_at = env.now() + env.params().time_wait;
-  t.rto_at = t.persist_at = t.keepalive_at = Instant::never();
+  // Only the 2 MSL timer is left (the FIN's ACK goes now: ack_now), so the deadline is state_at.
+  t.rto_at = t.persist_at = t.keepalive_at = t.delack_at = t.reo_at = Instant::never();
   t.sndbuf.clear();
   t.close_reason = CloseReason::kClosed;
   env.post(EventKind::kClosed, t);

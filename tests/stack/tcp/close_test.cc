@@ -48,10 +48,7 @@ TEST(TcpClose, Rfc9293TimeWaitLastsTheConfiguredTime) {
   p.time_wait = Duration::seconds(5);
   Net net(p, p);
   auto [ha, hb] = net.establish();
-  net.a.layer.close(ha);
-  net.run_for(Duration::millis(20));
-  net.b.layer.close(hb);
-  net.run_for(Duration::millis(20));
+  net.close_in_turn(net.a, ha, hb);
   ASSERT_EQ(net.a.layer.state(ha), TcpState::kTimeWait);
   Instant entered = net.a.layer.tcb(ha)->state_at - Duration::seconds(5);
   net.a.layer.release(ha);
@@ -68,10 +65,7 @@ TEST(TcpClose, Rfc6191TimeWaitReusedByNewerSyn) {
   // b closes first, so the server side (b) holds TIME-WAIT, as an HTTP server does.
   auto [ha, hb] = net.establish();
   uint16_t client_port = net.a.layer.four_tuple(ha)->local_port;
-  net.b.layer.close(hb);
-  net.run_for(Duration::millis(20));
-  net.a.layer.close(ha);
-  net.run_for(Duration::millis(20));
+  net.close_in_turn(net.b, hb, ha);
   ASSERT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
   net.a.layer.release(ha);
   net.run_for(Duration::seconds(1));

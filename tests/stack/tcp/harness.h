@@ -181,6 +181,15 @@ class Net {
   }
   ListenerHandle listener;
 
+  // A normal close of an established pair: `first` closes, then the other side once it saw the
+  // FIN; `first` ends in TIME-WAIT.
+  void close_in_turn(Host& first, SocketHandle h_first, SocketHandle h_second) {
+    first.layer.close(h_first);
+    run_for(Duration::millis(20));
+    other(first).layer.close(h_second);
+    run_for(Duration::millis(20));
+  }
+
  private:
   struct InFlight {
     Instant at;

@@ -82,6 +82,35 @@ TEST(TcpTimeWait, Rfc9293RetransmittedFinRestartsTheTimer) {
   EXPECT_EQ(net.b.layer.connection_count(), 0u);
 }
 
+// Only a real retransmission of the peer's FIN restarts 2 MSL: not one with RST, not one without
+// ACK (RFC 9293 3.10.7.4 checks RST and the ACK bit before the FIN).
+TEST(TcpTimeWait, OnlyAnAcknowledgingFinWithoutRstRestartsTheTimer) {
+  Net net(short_time_wait(), short_time_wait());
+  auto [ha, hb] = net.establish();
+  net.close_in_turn(net.b, hb, ha);
+  ASSERT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
+  const Tcb& tw = *net.b.layer.tcb(hb);
+  const Instant deadline = tw.state_at;
+  const TcpRepr a_fin = net.log_a.back().hdr;  // a's FIN, as a would retransmit it
+  ASSERT_TRUE(a_fin.fin());
+  // b's answers to the forged segments never reach a (which would answer them with RSTs).
+  net.filter = [](size_t, bool from_a, const Captured&) { return from_a ? Fate::kDeliver : Fate::kDrop; };
+  auto resend = [&](uint8_t flags) {
+    net.run_for(Duration::millis(100));
+    TcpRepr h = a_fin;
+    h.flags = flags;
+    net.b.layer.on_segment(net.now, kIpA, kIpB, h, BufChain{});
+  };
+  resend(flags::kFin | flags::kRst | flags::kAck);
+  EXPECT_EQ(tw.state_at, deadline);
+  EXPECT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
+  resend(flags::kFin);
+  EXPECT_EQ(tw.state_at, deadline);
+  EXPECT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
+  resend(flags::kFin | flags::kAck);
+  EXPECT_EQ(tw.state_at, net.now + Duration::seconds(5));
+}
+
 TEST(TimeWaitQueue, StaleEntriesAreCompactedAway) {
   TimeWaitQueue q;
   std::vector<bool> live(10'000, true);
