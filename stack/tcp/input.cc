@@ -248,8 +248,7 @@ void on_fin(TcbEnv& env, Tcb& t, Seg& s) {
   bool in_order = s.fin && s.seq + static_cast<uint32_t>(s.data.size()) == t.rcv_nxt;
   bool queued = t.ooo_fin && t.ooo_fin_seq == t.rcv_nxt;
   if (!in_order && !queued) return;
-  if (t.fin_received) {  // a retransmitted FIN
-    if (t.state == TcpState::kTimeWait) t.state_at = env.now() + env.params().time_wait;
+  if (t.fin_received) {  // a FIN again (TIME-WAIT's restart is in check_sequence: it lands there)
     t.ack_now = true;
     return;
   }

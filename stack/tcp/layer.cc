@@ -158,10 +158,7 @@ void TcpLayer::reschedule(Tcb& t) {
   Instant d = t.state == TcpState::kClosed ? Instant::never() : t.next_deadline();
   if (d == t.scheduled) return;
   const bool in_heap = t.scheduled != Instant::never() && !t.in_time_wait_queue;
-  if (t.in_time_wait_queue) {
-    time_wait_.leave();
-    t.in_time_wait_queue = false;
-  }
+  leave_time_wait_queue(t);
   t.scheduled = d;
   if (d == Instant::never()) {
     if (in_heap) timers_.erase(t.slot);
@@ -176,6 +173,12 @@ void TcpLayer::reschedule(Tcb& t) {
     return;
   }
   timers_.set(t.slot, d.us);
+}
+
+void TcpLayer::leave_time_wait_queue(Tcb& t) {
+  if (!t.in_time_wait_queue) return;
+  time_wait_.leave();
+  t.in_time_wait_queue = false;
 }
 
 bool TcpLayer::queued(const TimeWaitQueue::Entry& e) const {
@@ -222,7 +225,7 @@ void TcpLayer::flush() {
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
-    if (s.tcb->in_time_wait_queue) time_wait_.leave();
+    if (s.tcb->in_time_wait_queue) leave_time_wait_queue(*s.tcb);
     else if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
     release_tcb(std::move(s.tcb));
     ++s.generation;
@@ -380,8 +383,7 @@ void TcpLayer::poll(Instant now) {
     time_wait_.pop_front();
     if (!queued(e)) continue;  // stale: the TCB left TIME-WAIT or restarted its timer
     Tcb& t = *slots_[e.slot].tcb;
-    time_wait_.leave();
-    t.in_time_wait_queue = false;
+    leave_time_wait_queue(t);
     t.scheduled = Instant::never();
     tcp_timers(*this, t);
     reschedule(t);

@@ -147,7 +147,8 @@ class TcpLayer final : private TcbEnv {
   void output_soon(Tcb& t);
   void defer_output(Tcb& t);  // into deferred_output_, sent by flush() after the events
   void run_deferred_output();
-  bool queued(const TimeWaitQueue::Entry& e) const;  // e is the TCB's current TIME-WAIT entry
+  bool queued(const TimeWaitQueue::Entry& e) const;
+  void leave_time_wait_queue(Tcb& t);  // its entry (if any) is stale from now on  // e is the TCB's current TIME-WAIT entry
   bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
 
   TcpParams params_;
