@@ -5,6 +5,8 @@
 // Nothing may crash, hang or leak, and the layer's invariants must hold after every step.
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -142,6 +144,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   initial.append_copy(std::string(20000, 'i'));
   layer.send(*est, initial);
   Bytes in(data, size);
+  // TCP_FUZZ_TRACE=1 prints the established connection's send state after every step.
+  static const bool trace = std::getenv("TCP_FUZZ_TRACE") != nullptr;
   for (int steps = 0; steps < 256 && !in.empty(); ++steps) {
     uint8_t op = in.u8();
     switch (op % 6) {
@@ -214,6 +218,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
     }
+    if (trace && est)
+      if (const Tcb* t = layer.tcb(*est))
+        std::fprintf(stderr, "step %d op %u: state %d una %u nxt %u max %u queued %zu wnd %u\n",
+                     steps, op % 6, int(t->state), t->snd_una.raw(), t->snd_nxt.raw(),
+                     t->snd_max.raw(), t->sndbuf.size(), t->snd_wnd);
     check_invariants(layer, sink.sockets);
   }
   return 0;

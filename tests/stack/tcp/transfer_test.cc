@@ -53,6 +53,38 @@ TEST(TcpTransfer, Rfc6298DroppedSegmentRecoveredByRetransmissionTimeout) {
   EXPECT_EQ(net.log_a[first + 1].hdr.seq, net.log_a[first].hdr.seq);
 }
 
+// RFC 6298 5.4 retransmits the earliest segment not acknowledged: what was sent, not the bytes
+// queued behind it (here held back by Nagle). Found by tcp_fuzz with a zero window: the timeout
+// sent unsent bytes as a "retransmission" and left SND.NXT beyond SND.MAX.
+TEST(TcpTransfer, Rfc6298TimeoutResendsOnlyWhatWasSent) {
+  TcpParams p = test_params();
+  p.tail_loss_probe = false;
+  p.nodelay = false;
+  Net net(p);
+  auto [ha, hb] = net.establish();
+  size_t first = net.sent_a;
+  net.filter = [&](size_t i, bool from_a, const Captured&) {
+    return from_a && i == first ? Fate::kDrop : Fate::kDeliver;
+  };
+  BufChain one, two;
+  one.append_copy(std::string(100, 'a'));
+  two.append_copy(std::string(100, 'b'));
+  net.a.layer.send(ha, one);
+  net.a.layer.send(ha, two);  // Nagle holds it: 100 bytes are unacknowledged
+  bool nxt_past_max = false;
+  net.run_while_not([&] {
+    const Tcb* t = net.a.layer.tcb(ha);
+    nxt_past_max |= t->snd_max < t->snd_nxt;
+    return net.b.received.size() == 200;
+  }, Duration::seconds(5));
+  EXPECT_FALSE(nxt_past_max);
+  EXPECT_EQ(net.b.received.to_string(), std::string(100, 'a') + std::string(100, 'b'));
+  ASSERT_GE(net.log_a.size(), first + 2);
+  EXPECT_EQ(net.log_a[first + 1].hdr.seq, net.log_a[first].hdr.seq);
+  EXPECT_EQ(net.log_a[first + 1].payload.size(), 100u);
+  EXPECT_EQ(net.a.layer.counters().timeouts, 1u);
+}
+
 TEST(TcpTransfer, Rfc5681FastRetransmitOnThreeDuplicateAcks) {
   Net net;
   auto [ha, hb] = net.establish();
