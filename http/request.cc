@@ -16,8 +16,6 @@ constexpr MethodName kMethods[] = {
     {Method::kPut, "PUT"},         {Method::kDelete, "DELETE"},   {Method::kConnect, "CONNECT"},
     {Method::kOptions, "OPTIONS"}, {Method::kTrace, "TRACE"},     {Method::kPatch, "PATCH"},
 };
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 }  // namespace
 
 // RFC 9110 9.1: the method token is case-sensitive.
@@ -54,29 +52,6 @@ const char* to_string(BadRequest r) {
   }
   return "?";
 }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-namespace {
-// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
-// "`" / "|" / "~" / DIGIT / ALPHA, as a table (every byte of every field name is checked).
-constexpr std::array<bool, 256> kTchar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
-  for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-}  // namespace
-
-bool is_tchar(unsigned char c) { return kTchar[c]; }
 
 bool list_has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {

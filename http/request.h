@@ -1,6 +1,7 @@
 // The request model: what the parser produces and handlers read. Field names and values are views
 // into the session's header buffer and stay valid until the next request on the connection.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +22,27 @@ struct Header {
   std::string_view value;  // without leading/trailing whitespace
 };
 
-bool iequals(std::string_view a, std::string_view b);
-// RFC 9110 5.6.2: tchar.
-bool is_tchar(unsigned char c);
+// Inline: the parser calls these for every header and every byte of every field name.
+inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
+// "`" / "|" / "~" / DIGIT / ALPHA, as a table.
+inline constexpr std::array<bool, 256> kTcharTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+inline bool is_tchar(unsigned char c) { return kTcharTable[c]; }
 // True if the comma-separated list `value` holds `token` (case-insensitive), e.g. Connection.
 bool list_has_token(std::string_view value, std::string_view token);
 

@@ -61,7 +61,7 @@ const CachedFile* FileCache::load(std::string_view key, int fd, const struct sta
   ++stats_.misses;
   evict_to(cfg_.max_bytes - id.size, cfg_.max_entries - 1);
   lru_.push_front(Entry{std::string(key), CachedFile{std::move(content), id, int64_t(st.st_mtim.tv_sec),
-                                                      now + cfg_.revalidate}});
+                                                      now + cfg_.revalidate, {}, {}}});
   CachedFile& f = lru_.front().file;
   f.etag = http::make_etag(f.mtime, id.size);
   f.last_modified = http::format_http_date(f.mtime);

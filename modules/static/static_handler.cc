@@ -101,7 +101,7 @@ OpenResult StaticHandler::open_rel(const std::string& rel, Instant now, Kind* ki
     *rep = FileRep{c->mtime, c->id.size, c->content, nullptr, false, c->etag, c->last_modified};
   } else {
     *rep = FileRep{int64_t(f.st.st_mtime), uint64_t(f.st.st_size), {},
-                   std::make_shared<const http::OpenFile>(f.release()), false};
+                   std::make_shared<const http::OpenFile>(f.release()), false, {}, {}};
   }
   return r;
 }
