@@ -56,14 +56,15 @@ uint64_t IsnGenerator::hash(const FourTuple& t, uint8_t domain) const {
   return siphash24(key_, buf, sizeof buf);
 }
 
-TcpSeq IsnGenerator::isn(const FourTuple& t, Instant now) const {
+IsnGenerator::Secrets IsnGenerator::secrets(const FourTuple& t, Instant now) const {
+  const uint64_t f = hash(t, 1);
   // RFC 6528 3: M is a timer incremented every 4 microseconds.
   uint32_t m = static_cast<uint32_t>(static_cast<uint64_t>(now.us) / 4);
-  return TcpSeq(m + static_cast<uint32_t>(hash(t, 1)));
+  return {TcpSeq(m + static_cast<uint32_t>(f)), static_cast<uint32_t>(f >> 32)};
 }
 
 uint32_t IsnGenerator::ts_offset(const FourTuple& t) const {
-  return static_cast<uint32_t>(hash(t, 2));
+  return static_cast<uint32_t>(hash(t, 1) >> 32);
 }
 
 uint32_t IsnGenerator::port_hint(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port) const {

@@ -137,9 +137,10 @@ Tcb& TcpLayer::new_tcb(const FourTuple& tuple, TcpState st) {
   if (auto rtt = dest_cache_.lookup(tuple.remote_ip)) t.rtt.seed(rtt->srtt, rtt->rttvar);
   t.state = st;
   t.nodelay = params_.nodelay;
-  t.iss = isn_.isn(tuple, now_);  // RFC 6528
+  const IsnGenerator::Secrets secrets = isn_.secrets(tuple, now_);
+  t.iss = secrets.isn;  // RFC 6528
   t.snd_una = t.snd_nxt = t.snd_max = t.recover = t.iss;
-  t.ts_offset = isn_.ts_offset(tuple);
+  t.ts_offset = secrets.ts_offset;  // RFC 7323 5.4
   t.rcv_wscale = params_.window_scaling ? choose_rcv_wscale(params_.receive_buffer) : 0;
   t.cc.emplace(params_.congestion, t.snd_mss, params_.initial_cwnd_segments);
   table_.insert_or_assign(tuple, idx);

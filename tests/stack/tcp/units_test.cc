@@ -141,6 +141,13 @@ TEST(TcpIsn, Rfc6528KeyedAndClockDriven) {
   EXPECT_EQ(g.isn(t, now + Duration::micros(400)) - g.isn(t, now), 100);  // 4 us ticks
   EXPECT_NE(g.isn(t, now), other.isn(t, now));
   EXPECT_NE(g.isn(t, now), g.isn(FourTuple{1, 2, 3, 5}, now));
+  // RFC 7323 5.4: a per-connection timestamp offset; secrets() gives both with one hash, the
+  // same values as the separate calls (the SYN cookie path uses ts_offset() alone).
+  IsnGenerator::Secrets s = g.secrets(t, now);
+  EXPECT_EQ(s.isn, g.isn(t, now));
+  EXPECT_EQ(s.ts_offset, g.ts_offset(t));
+  EXPECT_NE(g.ts_offset(t), g.ts_offset(FourTuple{1, 2, 3, 5}));
+  EXPECT_NE(g.ts_offset(t), other.ts_offset(t));
 }
 
 }  // namespace
