@@ -280,8 +280,8 @@ uint32_t retransmit_range(TcbEnv& env, Tcb& t, TcpSeq seq, uint32_t max_len) {
   // A retransmission resends what was sent, nothing past SND.MAX: the bytes queued behind it are
   // new data, for send_one() and the window (with a zero window the timeout would otherwise
   // push unsent bytes and leave SND.NXT beyond SND.MAX).
-  const TcpSeq data_end = t.fin_sent ? t.fin_seq : t.snd_max;
-  if (!(seq < data_end) && !(t.fin_sent && seq == t.fin_seq)) return 0;
+  const TcpSeq data_end = t.sent_data_end();
+  if (data_end < seq) return 0;
   size_t sent = static_cast<size_t>(data_end - seq);
   size_t queued = t.sndbuf.size();
   size_t off = static_cast<size_t>(seq - t.snd_una);

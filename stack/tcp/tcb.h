@@ -140,6 +140,8 @@ struct Tcb {
     return d;
   }
   uint32_t flight() const { return static_cast<uint32_t>(snd_max - snd_una); }
+  // The end of the data sent so far: SND.MAX, less the FIN once it is sent.
+  TcpSeq sent_data_end() const { return fin_sent ? fin_seq : snd_max; }
 };
 
 class TcbEnv {

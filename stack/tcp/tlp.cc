@@ -37,7 +37,7 @@ void on_probe_timeout(TcbEnv& env, Tcb& t) {
   const bool fresh = t.snd_nxt == t.snd_max && sent < queued && !t.fin_sent &&
                      int32_t((t.snd_una + t.snd_wnd) - t.snd_max) >= int32_t(t.snd_mss);
   if (!fresh || !send_one(env, t, t.snd_wnd)) {
-    TcpSeq data_end = t.fin_sent ? t.fin_seq : t.snd_max;
+    TcpSeq data_end = t.sent_data_end();
     uint32_t len = std::min<uint32_t>(t.snd_mss, static_cast<uint32_t>(data_end - t.snd_una));
     retransmit_range(env, t, data_end - len, t.snd_mss);
   }
