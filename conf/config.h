@@ -54,7 +54,8 @@ struct TcpConfig {
   bool nodelay = true;               // Nagle off by default, as nginx's tcp_nodelay
   unsigned backlog = 511;            // listen backlog (accept queue) per worker
   unsigned syn_backlog = 1024;       // half-open connections per worker before SYN cookies
-  unsigned max_connections = 65536;  // per worker
+  unsigned max_connections = 65536;  // per worker, TIME-WAIT not counted
+  unsigned max_time_wait = 262144;   // TIME-WAIT entries per worker; past it: closed at once
   Duration rto_initial = Duration::seconds(1);
   Duration rto_min = Duration::millis(200);
   Duration rto_max = Duration::seconds(60);

@@ -38,6 +38,7 @@ void load_tcp(TableReader& r, TcpConfig& out) {
   r.read_int("syn_backlog", out.syn_backlog, 1, 1 << 20);
   r.read_bool("syn_cookies", out.syn_cookies);  // RFC 4987 3.6
   r.read_int("max_connections", out.max_connections, 1, 1 << 24);
+  r.read_int("max_time_wait", out.max_time_wait, 0, 1 << 24);
   r.read_duration("rto_initial", out.rto_initial, ms(10), sec(60));
   r.read_duration("rto_min", out.rto_min, ms(1), sec(10));
   r.read_duration("rto_max", out.rto_max, ms(100), sec(600));

@@ -310,6 +310,8 @@ std::string StackTransport::stats() const {
   add("tcp.sack_renegings", t.sack_renegings);
   add("tcp.tail_loss_repairs", t.tail_loss_repairs);
   add("tcp.accept_queue_drops", t.accept_queue_drops);
+  add("tcp.time_wait_reuses", t.time_wait_reuses);
+  add("tcp.time_wait_overflows", t.time_wait_overflows);
   if (opts_.netif.pool) {
     add("pool.size", opts_.netif.pool->size);
     add("pool.in_use", rte_mempool_in_use_count(opts_.netif.pool));

@@ -62,7 +62,7 @@ bool TcpLayer::cookie_input(Listener& l, uint32_t li, const FourTuple& tuple, co
     counters_.syn_cookies_rejected++;
     return false;
   }
-  if (table_.size() >= params_.max_connections) {
+  if (tcb_count() >= params_.max_connections) {
     counters_.syn_drops++;
     return true;  // dropped: the peer retransmits
   }

@@ -34,6 +34,7 @@ struct TcpCounters {
   uint64_t keepalive_probes = 0;
   uint64_t delayed_acks = 0;        // ACKs sent by the delayed-ACK timer
   uint64_t time_wait_reuses = 0;    // RFC 6191
+  uint64_t time_wait_overflows = 0; // connections closed without TIME-WAIT: max_time_wait reached
   uint64_t port_exhaustions = 0;
   uint64_t sack_recoveries = 0;     // RFC 6675 recovery episodes (fast_retransmits counts all)
   uint64_t lost_retransmits = 0;    // retransmissions found lost in SACK recovery (resent)

@@ -291,6 +291,7 @@ void enter_time_wait(TcbEnv& env, Tcb& t) {
   t.sndbuf.clear();
   t.close_reason = CloseReason::kClosed;
   env.post(EventKind::kClosed, t);
+  env.entered_time_wait(t);
 }
 
 void input_synchronized(TcbEnv& env, Tcb& t, const TcpRepr& h, BufChain payload) {

@@ -4,6 +4,7 @@
 
 #include "stack/tcp/input.h"
 #include "stack/tcp/output.h"
+#include "stack/tcp/time_wait.h"
 
 namespace sluice::stack::tcp {
 
@@ -26,11 +27,7 @@ void negotiate_options(TcbEnv& env, Tcb& t, const TcpRepr& syn) {
 }
 
 bool time_wait_reusable(const Tcb& t, const TcpRepr& syn) {
-  // RFC 6191 2: with timestamps, a SYN whose TSval is greater than TS.Recent; otherwise
-  // (RFC 9293 3.6.1 / RFC 1122 4.2.2.13) a SYN whose sequence number is above RCV.NXT.
-  if (t.ts_ok && syn.timestamps)
-    return static_cast<int32_t>(syn.timestamps->tsval - t.ts_recent) > 0;
-  return syn.seq > t.rcv_nxt;
+  return time_wait_reusable(t.ts_ok, t.ts_recent, t.rcv_nxt, syn);  // RFC 6191 2 (time_wait.cc)
 }
 
 void input_syn_sent(TcbEnv& env, Tcb& t, const TcpRepr& h, BufChain payload) {

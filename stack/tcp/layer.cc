@@ -34,7 +34,8 @@ TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
       cookies_(params.isn_key),
       dest_cache_(params.dest_cache_slots),
       ports_(params.ephemeral_lo, params.ephemeral_hi),
-      table_(params.isn_key[0] ^ std::rotl(params.isn_key[1], 23)) {}
+      table_(params.isn_key[0] ^ std::rotl(params.isn_key[1], 23)),
+      time_waits_(params.max_time_wait) {}
 
 TcpLayer::~TcpLayer() {
   for (Tcb* p : spare_tcbs_) ::operator delete(p);  // memory from new_tcb()'s make_unique
@@ -77,13 +78,7 @@ bool TcpLayer::enqueue_accept(Tcb& t) {
 
 void TcpLayer::closed(Tcb& t, CloseReason reason) {
   if (t.state == TcpState::kClosed) return;
-  if (t.half_open) { t.half_open = false; --half_open_; }
-  t.state = TcpState::kClosed;
-  remember_rtt(t);
-  ooo_bytes_ -= std::min(ooo_bytes_, t.rcvbuf.out_of_order_bytes());
-  t.rcvbuf.drop_out_of_order();
-  t.rto_at = t.delack_at = t.persist_at = t.state_at = t.keepalive_at = Instant::never();
-  t.sndbuf.clear();
+  retire(t);
   table_.erase(t.tuple);
   counters_.closed++;
   if (t.close_reason == CloseReason::kClosed) t.close_reason = reason;
@@ -93,6 +88,16 @@ void TcpLayer::closed(Tcb& t, CloseReason reason) {
   } else {
     to_free_.push_back(t.slot);  // unaccepted or released: nobody will look at it again
   }
+}
+
+void TcpLayer::retire(Tcb& t) {
+  if (t.half_open) { t.half_open = false; --half_open_; }
+  t.state = TcpState::kClosed;
+  remember_rtt(t);
+  ooo_bytes_ -= std::min(ooo_bytes_, t.rcvbuf.out_of_order_bytes());
+  t.rcvbuf.drop_out_of_order();
+  t.rto_at = t.delack_at = t.persist_at = t.state_at = t.keepalive_at = t.reo_at = Instant::never();
+  t.sndbuf.clear();
 }
 
 void TcpLayer::remember_rtt(const Tcb& t) {
@@ -158,41 +163,19 @@ void TcpLayer::release_tcb(std::unique_ptr<Tcb> t) {
 void TcpLayer::reschedule(Tcb& t) {
   Instant d = t.state == TcpState::kClosed ? Instant::never() : t.next_deadline();
   if (d == t.scheduled) return;
-  const bool in_heap = t.scheduled != Instant::never() && !t.in_time_wait_queue;
-  leave_time_wait_queue(t);
+  const bool in_heap = t.scheduled != Instant::never();
   t.scheduled = d;
   if (d == Instant::never()) {
     if (in_heap) timers_.erase(t.slot);
     return;
   }
-  // RFC 9293 3.10.7.4: TIME-WAIT lasts the same 2 MSL for everyone, so its deadline joins a FIFO.
-  if (t.state == TcpState::kTimeWait && d == t.state_at && time_wait_.can_push(d.us)) {
-    if (in_heap) timers_.erase(t.slot);
-    time_wait_.push(t.slot, t.generation, d.us);
-    t.in_time_wait_queue = true;
-    time_wait_.compact_if_due([this](const TimeWaitQueue::Entry& e) { return queued(e); });
-    return;
-  }
   timers_.set(t.slot, d.us);
-}
-
-void TcpLayer::leave_time_wait_queue(Tcb& t) {
-  if (!t.in_time_wait_queue) return;
-  time_wait_.leave();
-  t.in_time_wait_queue = false;
-}
-
-bool TcpLayer::queued(const TimeWaitQueue::Entry& e) const {
-  if (e.slot >= slots_.size()) return false;
-  const Slot& s = slots_[e.slot];
-  return s.tcb && s.generation == e.generation && s.tcb->in_time_wait_queue &&
-         s.tcb->scheduled.us == e.at_us;
 }
 
 Instant TcpLayer::next_deadline() const {
   int64_t d = timers_.empty() ? Instant::never().us : timers_.top_key();
   // A stale front only wakes the loop early once: poll() drops it.
-  if (!time_wait_.empty()) d = std::min(d, time_wait_.front().at_us);
+  if (auto tw = time_waits_.next_deadline()) d = std::min(d, *tw);
   return Instant::from_micros(d);
 }
 
@@ -223,11 +206,11 @@ void TcpLayer::flush() {
     batch.clear();
     run_deferred_output();
   }
+  compact_time_waits();  // after the output: the ACK of the peer's FIN has left
   for (uint32_t idx : to_free_) {
     Slot& s = slots_[idx];
     if (!s.tcb) continue;
-    if (s.tcb->in_time_wait_queue) leave_time_wait_queue(*s.tcb);
-    else if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
+    if (s.tcb->scheduled != Instant::never()) timers_.erase(idx);
     release_tcb(std::move(s.tcb));
     ++s.generation;
     free_slots_.push_back(idx);
@@ -288,23 +271,31 @@ void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const T
   now_ = now;
   counters_.segments_in++;
   const FourTuple tuple{dst_ip, h.dst_port, src_ip, h.src_port};
-  if (const uint32_t* slot = table_.find(tuple)) {
-    Tcb& t = *slots_[*slot].tcb;
-    if (t.state == TcpState::kTimeWait && h.syn() && !h.ack_set() && !h.rst() &&
-        time_wait_reusable(t, h)) {
-      // RFC 6191 / RFC 9293 3.10.7.4: a new incarnation may take over the TIME-WAIT 4-tuple.
-      counters_.time_wait_reuses++;
-      closed(t, CloseReason::kClosed);
-    } else {
-      if (t.state == TcpState::kSynSent) input_syn_sent(*this, t, h, std::move(payload));
-      else input_synchronized(*this, t, h, std::move(payload));
-      if (params_.keepalive && t.state == TcpState::kEstablished) {
-        t.keepalive_at = now_ + *params_.keepalive;
-        t.keepalive_sent = 0;
+  if (const uint32_t* value = table_.find(tuple)) {
+    if (is_time_wait(*value)) {
+      if (time_wait_segment(time_wait_index(*value), h, static_cast<uint32_t>(payload.size()))) {
+        flush();
+        return;
       }
-      reschedule(t);
-      flush();
-      return;
+      // Taken over by a new incarnation: the SYN goes to the listener.
+    } else {
+      Tcb& t = *slots_[*value].tcb;
+      if (t.state == TcpState::kTimeWait && h.syn() && !h.ack_set() && !h.rst() &&
+          time_wait_reusable(t, h)) {
+        // RFC 6191 / RFC 9293 3.10.7.4: a new incarnation may take over the TIME-WAIT 4-tuple.
+        counters_.time_wait_reuses++;
+        closed(t, CloseReason::kClosed);
+      } else {
+        if (t.state == TcpState::kSynSent) input_syn_sent(*this, t, h, std::move(payload));
+        else input_synchronized(*this, t, h, std::move(payload));
+        if (params_.keepalive && t.state == TcpState::kEstablished) {
+          t.keepalive_at = now_ + *params_.keepalive;
+          t.keepalive_sent = 0;
+        }
+        reschedule(t);
+        flush();
+        return;
+      }
     }
   }
   uint32_t li = 0;
@@ -337,7 +328,7 @@ void TcpLayer::listen_input(Listener& l, uint32_t li, const FourTuple& tuple, co
   if (!h.syn()) return;
   // Per-worker limits: the connection table, then the half-open (SYN-RECEIVED) backlog, past
   // which SYN cookies answer without state (RFC 4987 3.6).
-  if (table_.size() >= params_.max_connections) {
+  if (tcb_count() >= params_.max_connections) {
     counters_.syn_drops++;
     return;
   }
@@ -378,17 +369,7 @@ void TcpLayer::poll(Instant now) {
     tcp_timers(*this, t);
     reschedule(t);
   }
-  for (; budget > 0 && !time_wait_.empty(); --budget) {
-    TimeWaitQueue::Entry e = time_wait_.front();
-    if (e.at_us > now.us) break;
-    time_wait_.pop_front();
-    if (!queued(e)) continue;  // stale: the TCB left TIME-WAIT or restarted its timer
-    Tcb& t = *slots_[e.slot].tcb;
-    leave_time_wait_queue(t);
-    t.scheduled = Instant::never();
-    tcp_timers(*this, t);
-    reschedule(t);
-  }
+  expire_time_waits(now, budget);
   flush();
 }
 
@@ -456,7 +437,7 @@ std::optional<SocketHandle> TcpLayer::connect(Instant now, uint32_t local_ip, ui
                                               uint16_t remote_port,
                                               std::optional<uint16_t> local_port) {
   now_ = now;
-  if (table_.size() >= params_.max_connections) return std::nullopt;
+  if (tcb_count() >= params_.max_connections) return std::nullopt;
   uint16_t port;
   if (local_port) {
     if (table_.contains(FourTuple{local_ip, *local_port, remote_ip, remote_port})) return std::nullopt;

@@ -25,7 +25,7 @@
 #include "stack/tcp/ports.h"
 #include "stack/tcp/syncookie.h"
 #include "stack/tcp/tcb.h"
-#include "stack/tcp/time_wait_queue.h"
+#include "stack/tcp/time_wait.h"
 #include "stack/tcp/tuple_table.h"
 
 namespace sluice::stack::tcp {
@@ -79,7 +79,12 @@ class TcpLayer final : private TcbEnv {
   std::optional<FourTuple> four_tuple(SocketHandle h) const;
 
   const TcpCounters& counters() const { return counters_; }
+  // Connections in the table: those with a TCB and the TIME-WAIT entries.
   size_t connection_count() const { return table_.size(); }
+  size_t tcb_count() const { return table_.size() - time_waits_.size(); }  // max_connections bounds
+  size_t time_wait_count() const { return time_waits_.size(); }           // max_time_wait bounds
+  // The deadline of the TIME-WAIT entry for `t` (tests, the status page), if there is one.
+  std::optional<Instant> time_wait_deadline(const FourTuple& t) const;
   // Out-of-order bytes queued across this worker's connections (bounded by ooo_memory).
   size_t out_of_order_bytes() const { return ooo_bytes_; }
   // Connections still moving data or finishing a close handshake (not TIME-WAIT or CLOSED):
@@ -127,12 +132,15 @@ class TcpLayer final : private TcbEnv {
   bool ooo_room(size_t n) const override { return ooo_bytes_ + n <= params_.ooo_memory; }
   void ooo_changed(int64_t delta) override { ooo_bytes_ = size_t(int64_t(ooo_bytes_) + delta); }
   void output_after_events(Tcb& t) override { defer_output(t); }
+  void entered_time_wait(Tcb& t) override;
 
   Tcb* find(SocketHandle h) const;
   Tcb* find_app(SocketHandle h) const;  // and held by the application
   Tcb& new_tcb(const FourTuple& t, TcpState st);
   void remember_rtt(const Tcb& t);  // into dest_cache_ (RFC 9040)
   void release_tcb(std::unique_ptr<Tcb> t);  // destroys it, keeping its memory for new_tcb()
+  // The TCB reaches CLOSED: counts, timers and buffers go; the table entry is the caller's.
+  void retire(Tcb& t);
   void listen_input(Listener& l, uint32_t li, const FourTuple& t, const TcpRepr& h,
                     BufChain& payload);
   // SYN cookies (cookies.cc, RFC 4987 3.6).
@@ -147,8 +155,19 @@ class TcpLayer final : private TcbEnv {
   void output_soon(Tcb& t);
   void defer_output(Tcb& t);  // into deferred_output_, sent by flush() after the events
   void run_deferred_output();
-  bool queued(const TimeWaitQueue::Entry& e) const;
-  void leave_time_wait_queue(Tcb& t);  // its entry (if any) is stale from now on  // e is the TCB's current TIME-WAIT entry
+  // TIME-WAIT entries (layer_time_wait.cc). The table maps a 4-tuple in TIME-WAIT to its entry's
+  // index with kTimeWaitTag set (slots stay below it).
+  static constexpr uint32_t kTimeWaitTag = 0x8000'0000u;
+  static bool is_time_wait(uint32_t value) { return (value & kTimeWaitTag) != 0; }
+  static uint32_t time_wait_index(uint32_t value) { return value & ~kTimeWaitTag; }
+  // The TCBs that entered TIME-WAIT and that the application let go become entries (after the
+  // output of the batch, which carries the ACK of the peer's FIN).
+  void compact_time_waits();
+  void keep_time_wait(Tcb& t);
+  // A segment for an entry; false when a SYN took the 4-tuple over (the entry is gone).
+  bool time_wait_segment(uint32_t index, const TcpRepr& h, uint32_t payload_len);
+  void end_time_wait(uint32_t index);
+  void expire_time_waits(Instant now, size_t budget);
   bool port_usable(uint32_t local_ip, uint16_t port, uint32_t remote_ip, uint16_t remote_port);
 
   TcpParams params_;
@@ -166,11 +185,12 @@ class TcpLayer final : private TcbEnv {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> to_free_;
-  TupleTable table_;  // 4-tuple -> slot, every connection including TIME-WAIT
+  TupleTable table_;  // 4-tuple -> slot, or TIME-WAIT entry | kTimeWaitTag
   std::vector<Listener> listeners_;
-  // Deadline (us) by slot, for slots with scheduled != never: TIME-WAIT ones in time_wait_.
+  // Deadline (us) by slot, for slots with scheduled != never.
   IndexedMinHeap<int64_t> timers_;
-  TimeWaitQueue time_wait_;
+  TimeWaitTable time_waits_;
+  std::vector<SocketHandle> to_compact_;  // TCBs in TIME-WAIT, for compact_time_waits()
   std::vector<Pending> pending_;
   std::vector<SocketHandle> deferred_output_;  // sockets written or closed by event handlers
   // The batches flush() works through, kept so their capacity is reused (no allocation per event).

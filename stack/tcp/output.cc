@@ -84,6 +84,8 @@ void emit_data(TcbEnv& env, Tcb& t, TcpSeq seq, size_t len, bool fin) {
 
 }  // namespace
 
+uint16_t advertise_window(const TcbEnv& env, Tcb& t) { return advertise(env, t); }
+
 uint8_t choose_rcv_wscale(uint32_t receive_buffer) {
   uint8_t s = 0;
   while (s < 14 && (receive_buffer >> s) > 65535) ++s;  // RFC 7323 2.3: at most 14

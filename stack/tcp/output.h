@@ -40,6 +40,8 @@ void send_probe(TcbEnv& env, Tcb& t);
 void send_keepalive(TcbEnv& env, Tcb& t);
 // RFC 9293 3.8.6.2.2: true when reading opened the window enough to announce it.
 bool window_update_due(const TcbEnv& env, const Tcb& t);
+// RFC 9293 3.8.6.2.2: the window field for the next segment (moves RCV.ADV, never left).
+uint16_t advertise_window(const TcbEnv& env, Tcb& t);
 // Our options and window scale for a new connection (RFC 7323 2.3: shift from the buffer size).
 uint8_t choose_rcv_wscale(uint32_t receive_buffer);
 // Data bytes per segment from the peer's MSS option, ours, and the options we will send.

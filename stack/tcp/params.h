@@ -19,6 +19,7 @@ struct TcpParams {
   bool syn_cookies = true;            // RFC 4987 3.6 past syn_backlog (else SYNs are dropped)
   size_t ooo_memory = 64 << 20;       // out-of-order bytes queued across the worker's connections
   unsigned max_connections = 65536;   // TCBs per worker
+  unsigned max_time_wait = 262144;    // TIME-WAIT entries per worker (Linux tcp_max_tw_buckets)
   Duration rto_initial = Duration::seconds(1);
   Duration rto_min = Duration::millis(200);
   Duration rto_max = Duration::seconds(60);
@@ -56,6 +57,7 @@ struct TcpParams {
     p.syn_cookies = c.syn_cookies;
     p.ooo_memory = c.out_of_order_memory;
     p.max_connections = c.max_connections;
+    p.max_time_wait = c.max_time_wait;
     p.rto_initial = c.rto_initial;
     p.rto_min = c.rto_min;
     p.rto_max = c.rto_max;

@@ -29,7 +29,7 @@ void TcpLayer::on_icmp_frag_needed(Instant now, const FourTuple& tuple, uint32_t
                                    uint16_t next_hop_mtu) {
   now_ = now;
   const uint32_t* slot = table_.find(tuple);
-  if (!slot) return;
+  if (!slot || is_time_wait(*slot)) return;  // TIME-WAIT sends no data: nothing to resize
   Tcb& t = *slots_[*slot].tcb;
   if (!synchronized(t.state) || t.state == TcpState::kTimeWait) return;
   // RFC 5927 4.1: only for data we sent and is not acknowledged yet.

@@ -135,6 +135,7 @@ void TcpLayer::release(SocketHandle h) {
   if (!t) return;
   t->app_owned = false;
   if (t->state == TcpState::kClosed) to_free_.push_back(t->slot);
+  if (t->state == TcpState::kTimeWait) to_compact_.push_back(h);  // becomes an entry (time_wait.h)
   flush();
 }
 
@@ -169,6 +170,7 @@ std::optional<FourTuple> TcpLayer::four_tuple(SocketHandle h) const {
 size_t TcpLayer::busy_connection_count() const {
   size_t n = 0;
   table_.for_each_slot([&](uint32_t slot) {
+    if (is_time_wait(slot)) return;
     TcpState st = slots_[slot].tcb->state;
     if (st != TcpState::kTimeWait && st != TcpState::kClosed) ++n;
   });
@@ -178,6 +180,7 @@ size_t TcpLayer::busy_connection_count() const {
 TcpLayer::BufferTotals TcpLayer::buffer_totals() const {
   BufferTotals b;
   table_.for_each_slot([&](uint32_t slot) {
+    if (is_time_wait(slot)) return;
     const Tcb& t = *slots_[slot].tcb;
     b.send += t.sndbuf.size();
     b.receive += t.rcvbuf.readable();

@@ -10,6 +10,7 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/input_open.cc
   ${CMAKE_CURRENT_LIST_DIR}/isn.cc
   ${CMAKE_CURRENT_LIST_DIR}/layer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/layer_time_wait.cc
   ${CMAKE_CURRENT_LIST_DIR}/output.cc
   ${CMAKE_CURRENT_LIST_DIR}/tlp.cc
   ${CMAKE_CURRENT_LIST_DIR}/pmtu.cc
@@ -20,6 +21,7 @@ set(SLUICE_TCP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/send_buffer.cc
   ${CMAKE_CURRENT_LIST_DIR}/sockets.cc
   ${CMAKE_CURRENT_LIST_DIR}/syncookie.cc
+  ${CMAKE_CURRENT_LIST_DIR}/time_wait.cc
   ${CMAKE_CURRENT_LIST_DIR}/timers.cc
   ${CMAKE_CURRENT_LIST_DIR}/transmit_log.cc
   ${CMAKE_CURRENT_LIST_DIR}/tuple_table.cc

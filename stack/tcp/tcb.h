@@ -132,7 +132,6 @@ struct Tcb {
   unsigned persist_unanswered = 0;   // probes without any ACK in between
   unsigned keepalive_sent = 0;
   Instant scheduled = Instant::never();     // the layer's timer index key
-  bool in_time_wait_queue = false;          // scheduled lives in the layer's TIME-WAIT FIFO
 
   Instant next_deadline() const {
     Instant d = rto_at;
@@ -166,6 +165,9 @@ class TcbEnv {
   // raised, so that what it answers (a request after the handshake, the FIN of its close after
   // the peer's) leaves in the segment that carries the ACK.
   virtual void output_after_events(Tcb& tcb) = 0;
+  // The connection entered TIME-WAIT: once the application lets it go and the ACK of the peer's
+  // FIN is out, the layer may keep only what TIME-WAIT needs (time_wait.h).
+  virtual void entered_time_wait(Tcb& tcb) = 0;
 };
 
 }  // namespace sluice::stack::tcp

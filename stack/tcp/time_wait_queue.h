@@ -1,14 +1,13 @@
-// The deadlines of connections in TIME-WAIT, in a FIFO instead of the timer heap.
+// The deadlines of TIME-WAIT entries (time_wait.h), in a FIFO instead of the timer heap.
 //
 // Every connection enters TIME-WAIT for the same time_wait (RFC 9293 3.10.7.4: 2 MSL, restarted
 // by a retransmitted FIN), so deadlines arrive in order and the queue's front is the earliest: an
 // O(1) push and pop, where a heap holding a short-connection server's tens of thousands of
-// TIME-WAIT entries costs a sift through them on every change. The heap keeps the connections
-// that still talk.
+// TIME-WAIT entries costs a sift through them on every change.
 //
-// An entry names a TCB by slot and generation and holds the deadline it was queued with; a TCB
-// that left (TIME-WAIT taken over by a new SYN, the timer restarted) leaves a stale entry, skipped
-// when it comes up. compact() bounds them: the queue never holds more than twice its live
+// A queue entry names a TIME-WAIT entry by slot and generation and holds the deadline it was
+// queued with; one that left (taken over by a new SYN, reset, the timer restarted) leaves a stale
+// queue entry, skipped when it comes up. compact() bounds them: the queue never holds more than twice its live
 // entries (plus a constant).
 #pragma once
 #include <cstddef>
@@ -27,6 +26,7 @@ class TimeWaitQueue {
 
   // A deadline may join at the back only if it keeps the queue in order.
   bool can_push(int64_t at_us) const { return q_.empty() || q_.back().at_us <= at_us; }
+  int64_t back_at() const { return q_.back().at_us; }  // not empty()
   void push(uint32_t slot, uint32_t generation, int64_t at_us) {
     q_.push_back({slot, generation, at_us});
     ++live_;

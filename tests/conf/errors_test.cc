@@ -162,6 +162,8 @@ TEST_F(ErrorsTest, IntegersOutOfRangeSayTheRange) {
                    "sluice.toml:12:9: process.cpus[0]: 5000 is out of range; expected an integer in 0..1023"}));
   EXPECT_EQ(errors_after_base("[dpdk]\nmtu = 9217\n"),
             Lines{"sluice.toml:9:7: dpdk.mtu: 9217 is out of range; expected an integer in 576..9216"});
+  EXPECT_EQ(errors_after_base("[tcp]\nmax_time_wait = -1\n"),
+            Lines{"sluice.toml:9:17: tcp.max_time_wait: -1 is out of range; expected an integer in 0..16777216"});
 }
 
 TEST_F(ErrorsTest, DurationsAndSizesOutOfRange) {

@@ -153,6 +153,7 @@ nodelay = false
 backlog = 128
 syn_backlog = 256
 max_connections = 1000
+max_time_wait = 5000
 rto_initial = "2s"
 rto_min = "100ms"
 rto_max = "2m"
@@ -236,6 +237,7 @@ error_page = { 404 = "/404.html", 500 = "/50x.html" }
   EXPECT_EQ(c.tcp.backlog, 128u);
   EXPECT_EQ(c.tcp.syn_backlog, 256u);
   EXPECT_EQ(c.tcp.max_connections, 1000u);
+  EXPECT_EQ(c.tcp.max_time_wait, 5000u);
   EXPECT_EQ(c.tcp.rto_initial, Duration::seconds(2));
   EXPECT_EQ(c.tcp.rto_min, Duration::millis(100));
   EXPECT_EQ(c.tcp.rto_max, Duration::seconds(120));

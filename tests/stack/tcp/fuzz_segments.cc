@@ -76,6 +76,7 @@ TcpParams fuzz_params() {
   TcpParams p;
   p.syn_backlog = 2;          // SYN cookies after two half-open connections
   p.max_connections = 16;
+  p.max_time_wait = 8;        // TIME-WAIT entries, and connections closed past them
   p.ooo_memory = 16384;
   p.ooo_max_blocks = 8;
   p.send_buffer = 32768;
@@ -86,7 +87,9 @@ TcpParams fuzz_params() {
 }
 
 void check_invariants(const TcpLayer& layer, const std::vector<SocketHandle>& sockets) {
-  check(layer.connection_count() <= layer.parameters().max_connections);
+  check(layer.tcb_count() <= layer.parameters().max_connections);
+  check(layer.time_wait_count() <= layer.parameters().max_time_wait);
+  check(layer.connection_count() == layer.tcb_count() + layer.time_wait_count());
   check(layer.out_of_order_bytes() <= layer.parameters().ooo_memory);
   for (SocketHandle h : sockets) {
     const Tcb* t = layer.tcb(h);
@@ -146,7 +149,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Bytes in(data, size);
   // TCP_FUZZ_TRACE=1 prints the established connection's send state after every step.
   static const bool trace = std::getenv("TCP_FUZZ_TRACE") != nullptr;
+  bool known = false;  // the established connection's latest sequence variables
+  TcpSeq rcv_nxt, snd_una, snd_max;
   for (int steps = 0; steps < 256 && !in.empty(); ++steps) {
+    if (const Tcb* t = layer.tcb(*est)) {
+      known = true;
+      rcv_nxt = t->rcv_nxt;
+      snd_una = t->snd_una;
+      snd_max = t->snd_max;
+    }
     uint8_t op = in.u8();
     switch (op % 6) {
       case 0:
@@ -163,17 +174,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (op % 6 == 0) {
           h.src_port = kPeerPort;
           h.dst_port = kPort;
-          // Sequence numbers relative to the connection's, so they land in or near the window.
-          if (est) {
-            if (const Tcb* t = layer.tcb(*est)) {
-              if (h.flags & 0x80) {
-                h.seq = t->rcv_nxt + (h.seq.raw() & 0xffff) - 0x8000;
-                h.ack = t->snd_una + (h.ack.raw() & 0xffff) - 0x4000;
-                for (uint8_t b = 0; b < h.sack_count; ++b) {
-                  h.sack[b].left = t->snd_una + (h.sack[b].left.raw() & 0xffff);
-                  h.sack[b].right = t->snd_una + (h.sack[b].right.raw() & 0xffff);
-                }
-              }
+          // Sequence numbers relative to the connection's (its latest, once only a TIME-WAIT
+          // entry is left of it), so they land in or near the window.
+          if (known && (h.flags & 0xc0) == 0xc0) {
+            // CWR and ECE: right at the edges (small signed offsets), where the close handshake
+            // and TIME-WAIT happen.
+            h.seq = rcv_nxt + static_cast<uint32_t>(int8_t(h.seq.raw() & 0xff));
+            h.ack = snd_max + static_cast<uint32_t>(int8_t(h.ack.raw() & 0xff));
+          } else if (known && (h.flags & 0x80)) {
+            h.seq = rcv_nxt + (h.seq.raw() & 0xffff) - 0x8000;
+            h.ack = snd_una + (h.ack.raw() & 0xffff) - 0x4000;
+            for (uint8_t b = 0; b < h.sack_count; ++b) {
+              h.sack[b].left = snd_una + (h.sack[b].left.raw() & 0xffff);
+              h.sack[b].right = snd_una + (h.sack[b].right.raw() & 0xffff);
             }
           }
         } else {
@@ -202,7 +215,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           case 2: layer.shutdown(h); break;
           case 3: layer.close(h); break;
           case 4: layer.abort(h); break;
-          case 5: layer.set_nodelay(h, in.u8() & 1); break;
+          case 5: {  // bit 1: the application lets go (a TIME-WAIT then becomes an entry)
+            uint8_t b = in.u8();
+            layer.set_nodelay(h, b & 1);
+            if (b & 2) layer.release(h);
+            break;
+          }
         }
         break;
       }

@@ -1,4 +1,4 @@
-// TIME-WAIT deadlines through the layer's FIFO (stack/tcp/time_wait_queue.h): many connections
+// TIME-WAIT deadlines through the entries' FIFO (stack/tcp/time_wait_queue.h): many connections
 // expire exactly time_wait after they entered, whether some were taken over by a new SYN (their
 // entries go stale) or restarted by a retransmitted FIN (RFC 9293 3.10.7.4).
 #include <algorithm>
@@ -57,6 +57,7 @@ TEST(TcpTimeWait, ManyExpireOnTimeWhileSomeAreTakenOver) {
 TEST(TcpTimeWait, Rfc9293RetransmittedFinRestartsTheTimer) {
   Net net(short_time_wait(), short_time_wait());
   auto [ha, hb] = net.establish();
+  const FourTuple tuple = *net.b.layer.four_tuple(hb);
   net.b.layer.close(hb);
   net.run_for(Duration::millis(20));
   // b's ACK of a's FIN is lost: a retransmits its FIN, which restarts b's TIME-WAIT.
@@ -68,11 +69,13 @@ TEST(TcpTimeWait, Rfc9293RetransmittedFinRestartsTheTimer) {
   net.run_for(Duration::millis(20));
   ASSERT_EQ(net.b.layer.state(hb), TcpState::kTimeWait);
   Instant first_deadline = net.b.layer.tcb(hb)->state_at;
+  // Released, the TCB becomes a TIME-WAIT entry with the same deadline (time_wait.h).
   net.b.layer.release(hb);
-  ASSERT_TRUE(net.run_while_not([&] { return net.b.layer.tcb(hb) &&
-                                             net.b.layer.tcb(hb)->state_at != first_deadline; },
+  EXPECT_EQ(net.b.layer.tcb(hb), nullptr);
+  ASSERT_EQ(net.b.layer.time_wait_deadline(tuple), first_deadline);
+  ASSERT_TRUE(net.run_while_not([&] { return net.b.layer.time_wait_deadline(tuple) != first_deadline; },
                                 Duration::seconds(4)));
-  Instant restarted = net.b.layer.tcb(hb)->state_at;
+  Instant restarted = *net.b.layer.time_wait_deadline(tuple);
   EXPECT_GT(restarted, first_deadline);
   net.run_until(first_deadline + Duration::millis(1));
   EXPECT_EQ(net.b.layer.connection_count(), 1u) << "the first deadline no longer counts";
@@ -80,6 +83,7 @@ TEST(TcpTimeWait, Rfc9293RetransmittedFinRestartsTheTimer) {
   EXPECT_EQ(net.b.layer.connection_count(), 1u);
   net.run_until(restarted);
   EXPECT_EQ(net.b.layer.connection_count(), 0u);
+  EXPECT_EQ(net.b.layer.time_wait_count(), 0u);
 }
 
 // Only a real retransmission of the peer's FIN restarts 2 MSL: not one with RST, not one without
