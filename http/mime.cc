@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <string>
 
 namespace sluice::http {
 namespace {
@@ -73,11 +75,42 @@ constexpr std::array kMimeTable = std::to_array<MimeEntry>({
 });
 
 constexpr size_t kMaxExt = 16;
+constexpr size_t kPacked = 8;  // extensions this long or shorter are looked up as one integer
 
-}  // namespace
+// The extension's bytes, lowercased (ASCII), in one integer: the first byte highest, so that the
+// integers sort as the strings do. Only for ext.size() <= kPacked.
+constexpr uint64_t pack(std::string_view ext) {
+  uint64_t k = 0;
+  for (size_t i = 0; i < kPacked; ++i) {
+    unsigned char c = i < ext.size() ? static_cast<unsigned char>(ext[i]) : 0;
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    k = k << 8 | c;
+  }
+  return k;
+}
 
-std::string_view mime_type_for_extension(std::string_view ext) {
-  if (ext.empty() || ext.size() > kMaxExt) return kDefaultMimeType;
+struct PackedEntry {
+  uint64_t key;
+  std::string_view type;
+};
+
+// The table's short extensions as integers, sorted: a lookup is a binary search over integers
+// instead of string comparisons (it runs for every static response).
+constexpr size_t count_short() {
+  size_t n = 0;
+  for (const MimeEntry& e : kMimeTable) n += e.ext.size() <= kPacked;
+  return n;
+}
+constexpr auto kPackedTable = [] {
+  std::array<PackedEntry, count_short()> t{};
+  size_t n = 0;
+  for (const MimeEntry& e : kMimeTable)
+    if (e.ext.size() <= kPacked) t[n++] = {pack(e.ext), e.type};
+  std::sort(t.begin(), t.end(), [](const PackedEntry& a, const PackedEntry& b) { return a.key < b.key; });
+  return t;
+}();
+
+std::string_view lookup_long(std::string_view ext) {
   char lower[kMaxExt];
   for (size_t i = 0; i < ext.size(); ++i) {
     char c = ext[i];
@@ -87,6 +120,20 @@ std::string_view mime_type_for_extension(std::string_view ext) {
   auto it = std::lower_bound(kMimeTable.begin(), kMimeTable.end(), key,
                              [](const MimeEntry& e, std::string_view k) { return e.ext < k; });
   if (it != kMimeTable.end() && it->ext == key) return it->type;
+  return kDefaultMimeType;
+}
+
+}  // namespace
+
+std::string_view mime_type_for_extension(std::string_view ext) {
+  if (ext.empty() || ext.size() > kMaxExt) return kDefaultMimeType;
+  if (ext.size() > kPacked) return lookup_long(ext);
+  // A NUL in the extension would pack like a shorter one: no table entry has one.
+  if (ext.find('\0') != std::string_view::npos) return kDefaultMimeType;
+  const uint64_t key = pack(ext);
+  auto it = std::lower_bound(kPackedTable.begin(), kPackedTable.end(), key,
+                             [](const PackedEntry& e, uint64_t k) { return e.key < k; });
+  if (it != kPackedTable.end() && it->key == key) return it->type;
   return kDefaultMimeType;
 }
 
@@ -101,6 +148,16 @@ std::string_view mime_type_for_path(std::string_view path) {
 bool mime_table_is_sorted() {
   return std::is_sorted(kMimeTable.begin(), kMimeTable.end(),
                         [](const MimeEntry& a, const MimeEntry& b) { return a.ext < b.ext; });
+}
+
+bool mime_lookups_agree() {
+  for (const MimeEntry& e : kMimeTable) {
+    std::string upper(e.ext);
+    for (char& c : upper) c = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+    if (mime_type_for_extension(e.ext) != e.type || mime_type_for_extension(upper) != e.type) return false;
+    if (lookup_long(e.ext) != e.type) return false;
+  }
+  return true;
 }
 
 }  // namespace sluice::http

@@ -9,6 +9,13 @@ namespace {
 
 TEST(Mime, CommonTypes) {
   EXPECT_TRUE(mime_table_is_sorted());
+  EXPECT_TRUE(mime_lookups_agree());
+  EXPECT_EQ(mime_type_for_path("/site.webmanifest"), "application/manifest+json");  // 11 letters
+  EXPECT_EQ(mime_type_for_path("/F.WOFF2"), "font/woff2");
+  EXPECT_EQ(mime_type_for_extension(std::string_view("js\0", 3)), kDefaultMimeType);
+  EXPECT_EQ(mime_type_for_extension("jsx"), kDefaultMimeType);
+  EXPECT_EQ(mime_type_for_extension("j"), kDefaultMimeType);
+  EXPECT_EQ(mime_type_for_extension("abcdefghi"), kDefaultMimeType);
   EXPECT_EQ(mime_type_for_path("/index.html"), "text/html");
   EXPECT_EQ(mime_type_for_path("/a/style.css"), "text/css");
   EXPECT_EQ(mime_type_for_path("/app.min.js"), "application/javascript");
