@@ -38,9 +38,14 @@ class EventLoop {
   }
   void run_deferred() {
     while (!deferred_.empty()) {
+      // The two vectors trade places and keep their capacity: no allocation per iteration. A
+      // nested call (deferred work that runs the loop's deferred work) takes a fresh batch.
       std::vector<std::function<void()>> batch;
+      batch.swap(spare_batch_);
       batch.swap(deferred_);
       for (auto& fn : batch) fn();
+      batch.clear();
+      if (spare_batch_.capacity() < batch.capacity()) spare_batch_.swap(batch);
     }
   }
   bool has_deferred() const { return !deferred_.empty(); }
@@ -50,6 +55,7 @@ class EventLoop {
   Instant now_{};
   TimerQueue timers_;
   std::vector<std::function<void()>> deferred_;
+  std::vector<std::function<void()>> spare_batch_;  // run_deferred()'s, kept for its capacity
 };
 
 }  // namespace sluice
