@@ -35,7 +35,8 @@ TcpLayer::TcpLayer(const TcpParams& params, Emitter& emitter, Events& events)
       dest_cache_(params.dest_cache_slots),
       ports_(params.ephemeral_lo, params.ephemeral_hi),
       table_(params.isn_key[0] ^ std::rotl(params.isn_key[1], 23)),
-      time_waits_(params.max_time_wait) {}
+      // Entry indices carry kTimeWaitTag in the table: they must stay below it.
+      time_waits_(std::min<size_t>(params.max_time_wait, kTimeWaitTag - 1)) {}
 
 TcpLayer::~TcpLayer() {
   for (Tcb* p : spare_tcbs_) ::operator delete(p);  // memory from new_tcb()'s make_unique

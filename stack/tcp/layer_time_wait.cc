@@ -15,7 +15,11 @@ void TcpLayer::compact_time_waits() {
   for (SocketHandle h : to_compact_) {
     Tcb* t = find(h);
     // Still held by the application: release() brings it back here.
-    if (t && t->state == TcpState::kTimeWait && !t->app_owned) keep_time_wait(*t);
+    if (!t || t->state != TcpState::kTimeWait || t->app_owned) continue;
+    // Released after newer entries were made, its deadline would come out of order: it waits as
+    // a TCB on the timer heap instead, so that it expires exactly on time.
+    if (!time_waits_.in_order(t->state_at.us)) continue;
+    keep_time_wait(*t);
   }
   to_compact_.clear();
 }
@@ -31,7 +35,7 @@ void TcpLayer::keep_time_wait(Tcb& t) {
   TimeWaitEntry e;
   e.tuple = t.tuple;
   e.snd_nxt = t.snd_nxt;
-  e.ack_floor = t.snd_una - t.max_snd_wnd;
+  e.ack_floor = t.snd_una - t.max_snd_wnd;  // MAX.SND.WND as of now: no more window updates come
   e.rcv_nxt = t.rcv_nxt;
   e.window = advertise_window(*this, t);
   e.rcv_wnd = static_cast<uint32_t>(std::max<int32_t>(t.rcv_adv - t.rcv_nxt, 0));

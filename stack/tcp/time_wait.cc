@@ -144,8 +144,9 @@ uint32_t TimeWaitTable::add(const TimeWaitEntry& e) {
 
 void TimeWaitTable::enqueue(uint32_t i) {
   TimeWaitEntry& e = entries_[i];
-  // Deadlines are now + time_wait with a clock that does not go back, so they come in order; one
-  // that would not is held to the back's (late, never early).
+  // Deadlines are now + time_wait with a clock that does not go back, so they come in order
+  // (add() is only given in_order() ones); should one not be, it is held to the back's: late,
+  // never early.
   if (!deadlines_.can_push(e.expires_us)) e.expires_us = deadlines_.back_at();
   deadlines_.push(i, e.generation, e.expires_us);
   deadlines_.compact_if_due([this](const TimeWaitQueue::Entry& q) { return live(q); });

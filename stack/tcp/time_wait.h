@@ -74,6 +74,8 @@ class TimeWaitTable {
   explicit TimeWaitTable(size_t max_entries) : max_(max_entries) {}
 
   bool full() const { return size_ >= max_; }
+  // Deadlines join in order: one earlier than the latest queued cannot (see keep_time_wait()).
+  bool in_order(int64_t expires_us) const { return deadlines_.can_push(expires_us); }
   size_t size() const { return size_; }
   // A new entry (not full()): its index; e.expires_us is its deadline.
   uint32_t add(const TimeWaitEntry& e);

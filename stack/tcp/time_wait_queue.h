@@ -31,7 +31,7 @@ class TimeWaitQueue {
     q_.push_back({slot, generation, at_us});
     ++live_;
   }
-  // A queued TCB left the queue (its entry, now stale, stays until compacted or popped).
+  // A queued TIME-WAIT entry left (its queue entry, now stale, stays until compacted or popped).
   void leave() { --live_; }
 
   bool empty() const { return q_.empty(); }

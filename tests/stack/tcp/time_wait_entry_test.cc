@@ -223,6 +223,33 @@ TEST(TcpTimeWaitEntry, ZeroMaxTimeWaitKeepsNone) {
   EXPECT_EQ(net.b.layer.counters().time_wait_overflows, 3u);
 }
 
+// A connection released after newer ones became entries still expires exactly time_wait after it
+// entered TIME-WAIT (its deadline is earlier than theirs: it waits as a TCB).
+TEST(TcpTimeWaitEntry, ALateReleaseStillExpiresOnTime) {
+  Net net(params(), params());
+  auto [ha1, hb1] = net.establish();
+  net.close_in_turn(net.b, hb1, ha1);
+  ASSERT_EQ(net.b.layer.state(hb1), TcpState::kTimeWait);
+  const Instant first = net.b.layer.tcb(hb1)->state_at;
+  net.run_for(Duration::seconds(1));
+  auto h2 = net.a.layer.connect(net.now, kIpA, kIpB, 80);
+  ASSERT_TRUE(h2.has_value());
+  net.run_for(Duration::millis(50));
+  SocketHandle hb2 = net.b.accepted.back();
+  net.close_in_turn(net.b, hb2, *h2);
+  ASSERT_EQ(net.b.layer.state(hb2), TcpState::kTimeWait);
+  net.b.layer.release(hb2);
+  ASSERT_EQ(net.b.layer.time_wait_count(), 1u);
+  net.b.layer.release(hb1);  // its deadline is before the entry's
+  EXPECT_EQ(net.b.layer.time_wait_count(), 1u);
+  EXPECT_EQ(net.b.layer.tcb_count(), 1u);
+  net.run_until(first - Duration::micros(1));
+  EXPECT_EQ(net.b.layer.connection_count(), 2u);
+  net.run_until(first);
+  EXPECT_EQ(net.b.layer.connection_count(), 1u);
+  EXPECT_EQ(net.b.layer.tcb_count(), 0u);
+}
+
 // RFC 1191 / RFC 5927: an ICMP fragmentation-needed quoting a TIME-WAIT connection's segment
 // finds no data to resize and changes nothing.
 TEST(TcpTimeWaitEntry, IcmpFragNeededForAnEntryIsIgnored) {
