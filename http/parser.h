@@ -57,9 +57,9 @@ class RequestParser {
   static int on_body(llhttp_t* p, const char* at, size_t len);
   static int on_chunk_header(llhttp_t* p);
   static int on_message_complete(llhttp_t* p);
+  static const llhttp_settings_t& settings();
 
   ParserLimits limits_;
-  llhttp_settings_t settings_;
   llhttp_t llhttp_;
   std::string head_;           // the current head, bounded by the limits
   size_t line_start_ = 0;      // start of the line being scanned in head_
