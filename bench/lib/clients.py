@@ -72,6 +72,7 @@ def parse_sluice_load(text):
     j = json.loads(line)
     lat = j["latency_us"]
     return {"rps": j["requests_per_s"], "cps": j["connections_per_s"], "requests": j["responses"],
+            "elapsed_s": j.get("elapsed_s"),
             "errors": sum(j["errors"].values()), "error_kinds": {k: v for k, v in j["errors"].items() if v},
             "p50_ms": lat["p50"] / 1e3, "p90_ms": lat["p90"] / 1e3, "p99_ms": lat["p99"] / 1e3,
             "p999_ms": lat["p99.9"] / 1e3, "max_ms": lat["max"] / 1e3}

@@ -6,7 +6,7 @@ import subprocess
 
 COLUMNS = ["scenario", "case", "client", "server", "mode", "runs", "rps_median", "rps_min", "rps_max", "p50_ms",
            "p90_ms", "p99_ms", "p999_ms", "max_ms", "errors", "frames_per_request", "client_cpu",
-           "resumed_share"]
+           "resumed_share", "server_busy", "client_busy"]
 
 
 def _med(values):
@@ -24,6 +24,8 @@ def summarize(scenario, client, server, mode, runs):
             "max_ms": _med([r.get("max_ms") for r in runs]), "errors": sum(r.get("errors", 0) for r in runs),
             "frames_per_request": _med([r.get("frames_per_request") for r in runs]),
             "client_cpu": _med([r.get("client_cpu") for r in runs]),
+            "server_busy": _med([r.get("server_busy") for r in runs]),
+            "client_busy": _med([r.get("client_busy") for r in runs]),
             "command": runs[0].get("command", "") if runs else "",
             "server_command": runs[0].get("server_command", "") if runs else "",
             "server_conf": runs[0].get("server_conf", "") if runs else ""}
@@ -176,13 +178,13 @@ set key top right font ",8"
 
 def _table(rows):
     out = ["| client | server | mode | req/s (median) | min..max | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
-           " errors | frames/req |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           " errors | frames/req | server busy | client busy |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['client']} | {r['server']} | {r['mode']} | {_fmt(r['rps_median'])} | "
                    f"{_fmt(r['rps_min'])}..{_fmt(r['rps_max'])} | {_fmt(r['p50_ms'], 3)} | {_fmt(r['p90_ms'], 3)} | "
                    f"{_fmt(r['p99_ms'], 3)} | {_fmt(r['p999_ms'], 3)} | {_fmt(r['max_ms'], 3)} | {r['errors']} | "
-                   f"{_fmt(r['frames_per_request'], 2)} |")
+                   f"{_fmt(r['frames_per_request'], 2)} | {_pct(r.get('server_busy'))} | {_pct(r.get('client_busy'))} |")
     return out
 
 
@@ -219,6 +221,10 @@ def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, comm
     if rows or any(not s.table for s in sections):
         L += ["Latency columns for wrk are wrk's own (it reports no p99.9); sluice-load's come from its HDR-style "
               "histogram."]
+    if rows:
+        L += ["Server busy and client busy: the share of the load's duration a userspace-stack worker spent after "
+              "polls that received frames (its poll.busy_us counter; a busy-polling core shows 100 % CPU either way). "
+              "The side near 100 % is what limits req/s; the other had the rest of its core to spare."]
     if any(not s.table for s in sections):
         L += ["In the scenario groups' tables, wrk CPU is the CPU time wrk used over a run, as a share of its one "
               "core (near 100 %, the client rather than the server may be what limits req/s); frames/req counts "

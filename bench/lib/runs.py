@@ -47,6 +47,16 @@ def frames_per_request(counters, client_result, mode):
     return (rx + tx) / n if n else None
 
 
+def busy_share(counters, elapsed_s):
+    """The share of the load's elapsed time a userspace-stack worker spent after polls that
+    received frames (its poll.busy_us counter): how much of its busy-polling core was work. Over the
+    client's elapsed time, not the worker's life (which includes waiting before and after the
+    load). None without the counter (wrk, kernel servers) or the time."""
+    if counters.get("poll.us") is None or not elapsed_s:
+        return None
+    return min(1.0, counters.get("poll.busy_us", 0) / (elapsed_s * 1e6))
+
+
 def probe(server, path):
     """One GET from the client namespace (curl) before the load: a server that answers anything
     but 200 stops the run with its status and error log, rather than measuring error pages."""
@@ -84,18 +94,22 @@ def one_run(plan, server_name, client, mode, rep, memif_socket=None, opts=None, 
     try:
         if check:
             probe(server, path)
-        r, _ = clients.run_client(cmd, os.path.join(plan.tmpdir, tag + ".log"), plan.duration_s, parse)
+        r, text = clients.run_client(cmd, os.path.join(plan.tmpdir, tag + ".log"), plan.duration_s, parse)
     finally:
         counters = server.stop()
         keep_log(server, os.path.join(plan.tmpdir, tag + "-server.log"))
     r["counters"] = counters
     r["frames_per_request"] = frames_per_request(counters, r, mode)
+    r["server_busy"] = busy_share(counters, r.get("elapsed_s"))
+    r["client_busy"] = busy_share(clients.client_counters(text), r.get("elapsed_s"))
     r["command"] = shlex.join(cmd)
     r["server_command"] = server.command_line()
     with open(server.conf) as f:
         r["server_conf"] = f.read()
     print(f"  {tag}: {r['rps']:,.0f} req/s, p99 {r.get('p99_ms') or 0:.3f} ms, errors {r['errors']}"
-          + (f", frames/req {r['frames_per_request']:.2f}" if r["frames_per_request"] else ""), flush=True)
+          + (f", frames/req {r['frames_per_request']:.2f}" if r["frames_per_request"] else "")
+          + (f", busy server {r['server_busy']:.0%}" if r["server_busy"] is not None else "")
+          + (f" client {r['client_busy']:.0%}" if r["client_busy"] is not None else ""), flush=True)
     return r
 
 

@@ -224,14 +224,15 @@ bool StackTransport::forward_to_owner(rte_mbuf* m) {
   return true;
 }
 
-void StackTransport::receive_from_peers(Instant now) {
-  if (opts_.peer_rings.empty()) return;
+unsigned StackTransport::receive_from_peers(Instant now) {
+  if (opts_.peer_rings.empty()) return 0;
   void* frames[kRxBurst];
   unsigned n = rte_ring_dequeue_burst(opts_.peer_rings[opts_.queue], frames, kRxBurst, nullptr);
   for (unsigned i = 0; i < n; ++i) netif_.receive(now, Packet(static_cast<rte_mbuf*>(frames[i])));
+  return n;
 }
 
-void StackTransport::receive_burst(Instant now) {
+unsigned StackTransport::receive_burst(Instant now) {
   rte_mbuf* frames[kRxBurst];
   uint16_t n = rte_eth_rx_burst(opts_.port_id, opts_.queue, frames, kRxBurst);
   if (n > 0) ++rx_bursts_;
@@ -243,6 +244,17 @@ void StackTransport::receive_burst(Instant now) {
     netif_.receive(now, Packet(frames[i]));
   }
   if (n == 0 && opts_.idle_sleep_us > 0 && tx_.pending() == 0) usleep(opts_.idle_sleep_us);
+  return n;
+}
+
+void StackTransport::note_poll(Instant now, bool received) {
+  if (last_poll_ != Instant::never() && now > last_poll_) {
+    const uint64_t us = static_cast<uint64_t>((now - last_poll_).us);
+    poll_us_ += us;
+    if (last_poll_received_) poll_busy_us_ += us;
+  }
+  last_poll_ = now;
+  last_poll_received_ = received;
 }
 
 void StackTransport::poll(Duration) {
@@ -252,8 +264,8 @@ void StackTransport::poll(Duration) {
     started_ = true;
     netif_.start(now);
   }
-  receive_from_peers(now);
-  receive_burst(now);
+  const unsigned received = receive_from_peers(now) + receive_burst(now);
+  note_poll(now, received > 0);
   now = loop_.update_time();
   glue_.set_now(now);
   tcp_.poll(now);
@@ -329,6 +341,8 @@ std::string StackTransport::stats() const {
   add("tx.dropped", tx_.counters().dropped);
   add("tx.bursts", tx_.counters().bursts);  // link.tx_frames / tx.bursts: frames per NIC call
   add("rx.bursts", rx_bursts_);             // receive calls that returned frames
+  add("poll.us", poll_us_);                 // poll.busy_us / poll.us: the share of the worker's
+  add("poll.busy_us", poll_busy_us_);       // time that followed polls with frames
   add("arp.shared", arp_shared_);
   add("arp.share_drops", arp_share_drops_);
   add("steer.forwarded", steered_out_);

@@ -85,8 +85,8 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   StackConnection* lookup(tcp::SocketHandle h) const;
   void track(StackConnection* c);
   void untrack(StackConnection* c);
-  void receive_burst(Instant now);
-  void receive_from_peers(Instant now);
+  unsigned receive_burst(Instant now);  // frames received
+  unsigned receive_from_peers(Instant now);
   void share_arp(rte_mbuf* m);
   // True when the frame belongs to another worker and was handed over (or dropped, counted).
   bool forward_to_owner(rte_mbuf* m);
@@ -114,6 +114,13 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   uint64_t arp_shared_ = 0, arp_share_drops_ = 0;
   uint64_t steered_out_ = 0, steer_drops_ = 0;
   uint64_t rx_bursts_ = 0;  // rte_eth_rx_burst calls that returned frames
+  // How busy the worker is: of the time between its first and latest poll (poll_us_), the part
+  // that followed polls which received frames (poll_busy_us_), from the loop's own clock. A
+  // busy-polling core is always at 100 % CPU; this says how much of it was work.
+  void note_poll(Instant now, bool received);
+  Instant last_poll_ = Instant::never();
+  bool last_poll_received_ = false;
+  uint64_t poll_us_ = 0, poll_busy_us_ = 0;
 };
 
 }  // namespace sluice::stack

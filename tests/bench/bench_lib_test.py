@@ -80,6 +80,13 @@ class Arithmetic(unittest.TestCase):
         self.assertEqual(scenarios.frames_per_request(c, {"requests": 400}, "keepalive"), 3.0)
         self.assertIsNone(scenarios.frames_per_request({}, {"requests": 1}, "close"))
 
+    def test_busy_share_is_over_the_load_time(self):
+        c = {"poll.us": 5_000_000, "poll.busy_us": 1_500_000}  # a 5 s life, 1.5 s of it busy
+        self.assertAlmostEqual(runs.busy_share(c, 2.0), 0.75)
+        self.assertEqual(runs.busy_share({"poll.us": 9, "poll.busy_us": 9_000_000}, 2.0), 1.0)
+        self.assertIsNone(runs.busy_share({}, 2.0))  # wrk, kernel servers: no such counters
+        self.assertIsNone(runs.busy_share(c, None))
+
     def test_summary_takes_medians(self):
         runs = [{"rps": 3.0, "p99_ms": 1.0, "errors": 1}, {"rps": 1.0, "p99_ms": 3.0, "errors": 0},
                 {"rps": 2.0, "p99_ms": None, "errors": 2}]

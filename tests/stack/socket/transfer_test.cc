@@ -6,6 +6,11 @@
 namespace sluice::stack::testbed {
 namespace {
 
+uint64_t counter(const std::string& stats, const std::string& name) {
+  size_t at = stats.find(" " + name + "=");
+  return at == std::string::npos ? 0 : std::stoull(stats.substr(at + name.size() + 2));
+}
+
 TEST_F(StackPairTest, Rfc9293TenMegabytesEachWayByteExactWithBackpressure) {
   const size_t kSize = 10 * 1024 * 1024;
   const std::string up = random_bytes(kSize, 11), down = random_bytes(kSize, 12);
@@ -35,6 +40,14 @@ TEST_F(StackPairTest, Rfc9293TenMegabytesEachWayByteExactWithBackpressure) {
     EXPECT_EQ(t->tcp().counters().bytes_in, kSize) << t->stats();
   }
   EXPECT_EQ(relay().dropped(Dir::kAtoB) + relay().dropped(Dir::kBtoA), 0u);
+  // How busy each worker was (poll.busy_us of poll.us, on the loop's clock): both received
+  // frames, and once the link is quiet, time passes without adding to busy.
+  run_until([] { return false; }, 200);
+  for (StackTransport* t : {a_.get(), b_.get()}) {
+    const std::string st = t->stats();
+    EXPECT_GT(counter(st, "poll.busy_us"), 0u) << st;
+    EXPECT_LT(counter(st, "poll.busy_us"), counter(st, "poll.us")) << st;
+  }
 
   client->conn->shutdown_write();
   server.conn->shutdown_write();
