@@ -10,14 +10,6 @@
 namespace sluice::stack::tcp {
 namespace flags = wire::tcp_flags;
 
-namespace {
-
-uint32_t ts_clock(Instant now, uint32_t offset) {
-  return static_cast<uint32_t>(now.us / 1000) + offset;
-}
-
-}  // namespace
-
 void TcpLayer::send_syn_cookie(const FourTuple& tuple, const TcpRepr& syn) {
   // What a cookie can keep: the MSS always; window scale and SACK only with timestamps.
   SynCookies::Options o;

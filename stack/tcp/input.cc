@@ -21,10 +21,6 @@ struct Seg {
   uint32_t len() const { return static_cast<uint32_t>(data.size()) + syn + fin; }
 };
 
-uint32_t ts_now(const TcbEnv& env, const Tcb& t) {
-  return static_cast<uint32_t>(env.now().us / 1000) + t.ts_offset;
-}
-
 void challenge_ack(TcbEnv& env, Tcb& t) {
   env.mut_counters().challenge_acks++;
   send_ack(env, t);
@@ -46,10 +42,7 @@ bool check_sequence(TcbEnv& env, Tcb& t, Seg& s) {
   int32_t w = t.rcv_adv - t.rcv_nxt;
   uint32_t wnd = w > 0 ? static_cast<uint32_t>(w) : 0;
   uint32_t len = s.len();
-  bool ok;
-  if (len == 0) ok = wnd == 0 ? s.seq == t.rcv_nxt : seq_in(s.seq, t.rcv_nxt, t.rcv_nxt + wnd);
-  else ok = wnd != 0 && (seq_in(s.seq, t.rcv_nxt, t.rcv_nxt + wnd) ||
-                         seq_in(s.seq + (len - 1), t.rcv_nxt, t.rcv_nxt + wnd));
+  bool ok = segment_acceptable(s.seq, len, t.rcv_nxt, wnd);
   if (!ok && wnd == 0 && s.seq == t.rcv_nxt && !s.h.rst()) {
     // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
     // made to accept valid ACKs, URGs, and RSTs": keep the ACK, drop the text, ACK our window.

@@ -14,10 +14,6 @@ namespace {
 
 constexpr int kMaxSegmentsPerOutput = 64;  // bound one call's work (the loop drains the rest)
 
-uint32_t ts_now(const TcbEnv& env, const Tcb& t) {
-  return static_cast<uint32_t>(env.now().us / 1000) + t.ts_offset;
-}
-
 // RFC 9293 3.8.6.2.2 / RFC 7323 2.4: the window to advertise; the right edge never moves left.
 uint16_t advertise(const TcbEnv& env, Tcb& t) {
   uint32_t maxw = t.ws_ok ? (65535u << t.rcv_wscale) : 65535u;

@@ -13,10 +13,6 @@ namespace {
 
 constexpr int kMaxRecoverySegments = 64;  // bound one call's work, as tcp_output does
 
-uint32_t ts_now(const TcbEnv& env, const Tcb& t) {
-  return static_cast<uint32_t>(env.now().us / 1000) + t.ts_offset;
-}
-
 // A retransmission episode begins (fast retransmit or the first timeout): remember enough to
 // recognize it as spurious later.
 void begin_episode(TcbEnv& env, Tcb& t, bool rto) {

@@ -34,4 +34,11 @@ constexpr TcpSeq seq_min(TcpSeq a, TcpSeq b) { return a < b ? a : b; }
 // lo <= s < hi, modulo 2^32.
 constexpr bool seq_in(TcpSeq s, TcpSeq lo, TcpSeq hi) { return lo <= s && s < hi; }
 
+// RFC 9293 3.10.7.4 first: the acceptability test, its four cases by segment length and window.
+constexpr bool segment_acceptable(TcpSeq seq, uint32_t len, TcpSeq rcv_nxt, uint32_t rcv_wnd) {
+  const TcpSeq end = rcv_nxt + rcv_wnd;
+  if (len == 0) return rcv_wnd == 0 ? seq == rcv_nxt : seq_in(seq, rcv_nxt, end);
+  return rcv_wnd != 0 && (seq_in(seq, rcv_nxt, end) || seq_in(seq + (len - 1), rcv_nxt, end));
+}
+
 }  // namespace sluice::stack::tcp

@@ -170,4 +170,7 @@ class TcbEnv {
   virtual void entered_time_wait(Tcb& tcb) = 0;
 };
 
+// The connection's TSval now (RFC 7323 5.4).
+inline uint32_t ts_now(const TcbEnv& env, const Tcb& t) { return ts_clock(env.now(), t.ts_offset); }
+
 }  // namespace sluice::stack::tcp

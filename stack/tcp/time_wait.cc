@@ -28,10 +28,8 @@ TimeWaitAnswer time_wait_input(TimeWaitEntry& w, const TcpRepr& h, uint32_t payl
     return answer(TimeWaitVerdict::kAck);
   }
   // RFC 9293 3.10.7.4 first: the acceptability test.
-  const TcpSeq lo = w.rcv_nxt, hi = w.rcv_nxt + w.rcv_wnd;
-  bool ok;
-  if (len == 0) ok = w.rcv_wnd == 0 ? h.seq == lo : seq_in(h.seq, lo, hi);
-  else ok = w.rcv_wnd != 0 && (seq_in(h.seq, lo, hi) || seq_in(h.seq + (len - 1), lo, hi));
+  const TcpSeq lo = w.rcv_nxt;
+  const bool ok = segment_acceptable(h.seq, len, lo, w.rcv_wnd);
   // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
   // made to accept valid ACKs, URGs, and RSTs."
   const bool zero_window_ack = !ok && w.rcv_wnd == 0 && h.seq == lo && !h.rst();
@@ -107,7 +105,7 @@ TcpRepr time_wait_ack(const TimeWaitEntry& w, Instant now, const TimeWaitAnswer&
   h.flags = flags::kAck;
   h.window = w.window;
   // RFC 7323 3.2: TSopt in every non-RST segment once negotiated; TSecr echoes TS.Recent.
-  if (w.ts_ok) h.timestamps = wire::TcpTimestamps{static_cast<uint32_t>(now.us / 1000) + w.ts_offset, w.ts_recent};
+  if (w.ts_ok) h.timestamps = wire::TcpTimestamps{ts_clock(now, w.ts_offset), w.ts_recent};
   if (a.dsack) {
     h.sack[0] = {a.dsack_left, a.dsack_right};
     h.sack_count = 1;

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/buf.h"
+#include "core/time.h"
 #include "stack/wire/tcp.h"
 #include "transport/transport.h"
 
@@ -31,6 +32,11 @@ inline bool synchronized(TcpState s) {
 inline bool sending_state(TcpState s) {
   return s == TcpState::kEstablished || s == TcpState::kFinWait1 || s == TcpState::kCloseWait ||
          s == TcpState::kClosing || s == TcpState::kLastAck;
+}
+
+// RFC 7323 5.4: our timestamp clock, one tick per millisecond, plus a per-connection offset.
+inline uint32_t ts_clock(Instant now, uint32_t offset) {
+  return static_cast<uint32_t>(now.us / 1000) + offset;
 }
 
 // Addresses are IPv4 in host byte order; "local" is ours.
