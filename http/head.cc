@@ -120,7 +120,7 @@ bool normalize_host(std::string_view raw, std::string* out) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               std::string_view("-._~!$&'()*+,;=[]:%").find(c) != std::string_view::npos;
     if (!ok) return false;
-    out->push_back((c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c);
+    out->push_back(ascii_lower(c));
   }
   if (!out->empty() && out->back() == '.') out->pop_back();
   return true;

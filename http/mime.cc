@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "http/request.h"  // ascii_lower
+
 namespace sluice::http {
 namespace {
 
@@ -82,9 +84,8 @@ constexpr size_t kPacked = 8;  // extensions this long or shorter are looked up 
 constexpr uint64_t pack(std::string_view ext) {
   uint64_t k = 0;
   for (size_t i = 0; i < kPacked; ++i) {
-    unsigned char c = i < ext.size() ? static_cast<unsigned char>(ext[i]) : 0;
-    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-    k = k << 8 | c;
+    const char c = i < ext.size() ? ascii_lower(ext[i]) : '\0';
+    k = k << 8 | static_cast<unsigned char>(c);
   }
   return k;
 }
@@ -112,10 +113,7 @@ constexpr auto kPackedTable = [] {
 
 std::string_view lookup_long(std::string_view ext) {
   char lower[kMaxExt];
-  for (size_t i = 0; i < ext.size(); ++i) {
-    char c = ext[i];
-    lower[i] = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-  }
+  for (size_t i = 0; i < ext.size(); ++i) lower[i] = ascii_lower(ext[i]);
   std::string_view key(lower, ext.size());
   auto it = std::lower_bound(kMimeTable.begin(), kMimeTable.end(), key,
                              [](const MimeEntry& e, std::string_view k) { return e.ext < k; });

@@ -28,11 +28,10 @@ TimeWaitAnswer time_wait_input(TimeWaitEntry& w, const TcpRepr& h, uint32_t payl
     return answer(TimeWaitVerdict::kAck);
   }
   // RFC 9293 3.10.7.4 first: the acceptability test.
-  const TcpSeq lo = w.rcv_nxt;
-  const bool ok = segment_acceptable(h.seq, len, lo, w.rcv_wnd);
+  const bool ok = segment_acceptable(h.seq, len, w.rcv_nxt, w.rcv_wnd);
   // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
   // made to accept valid ACKs, URGs, and RSTs."
-  const bool zero_window_ack = !ok && w.rcv_wnd == 0 && h.seq == lo && !h.rst();
+  const bool zero_window_ack = !ok && w.rcv_wnd == 0 && h.seq == w.rcv_nxt && !h.rst();
   if (!ok && !zero_window_ack) {
     c.unacceptable_segments++;
     if (len > 0) c.dup_segments++;
@@ -54,14 +53,14 @@ TimeWaitAnswer time_wait_input(TimeWaitEntry& w, const TcpRepr& h, uint32_t payl
   TcpSeq seq = h.seq;
   bool syn = h.syn() && !zero_window_ack;
   uint32_t data = zero_window_ack ? 0 : payload_len;
-  if (seq < lo) {
-    uint32_t cut = static_cast<uint32_t>(lo - seq);
+  if (seq < w.rcv_nxt) {
+    uint32_t cut = static_cast<uint32_t>(w.rcv_nxt - seq);
     if (syn) { syn = false; --cut; }
     const uint32_t d = std::min(cut, data);
     // RFC 2883 4 (1): the part below RCV.NXT is a duplicate.
-    if (d > 0) ack = ack_duplicate(w, lo - d, lo);
+    if (d > 0) ack = ack_duplicate(w, w.rcv_nxt - d, w.rcv_nxt);
     data -= d;
-    seq = lo;
+    seq = w.rcv_nxt;
     ack_now = true;
   }
   // RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent (RCV.NXT: the ACK of the
