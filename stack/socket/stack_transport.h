@@ -86,6 +86,7 @@ class StackTransport final : public transport::Transport, private tcp::Events {
   void track(StackConnection* c);
   void untrack(StackConnection* c);
   unsigned receive_burst(Instant now);  // frames received
+  void prefetch_connections(rte_mbuf* const* frames, uint16_t n);
   unsigned receive_from_peers(Instant now);
   void share_arp(rte_mbuf* m);
   // True when the frame belongs to another worker and was handed over (or dropped, counted).

@@ -267,6 +267,21 @@ TcpLayer::Listener* TcpLayer::find_listener(uint32_t ip, uint16_t port, uint32_t
   return any;
 }
 
+void TcpLayer::prefetch_state(const FourTuple& t) const {
+  const uint32_t* value = table_.find(t);
+  if (!value) return;
+  if (is_time_wait(*value)) {
+    __builtin_prefetch(&time_waits_.at(time_wait_index(*value)));
+    return;
+  }
+  // The lines input_synchronized() and the send path read first: the head of the TCB.
+  const char* tcb = reinterpret_cast<const char*>(slots_[*value].tcb.get());
+  if (!tcb) return;
+  __builtin_prefetch(tcb);
+  __builtin_prefetch(tcb + 64);
+  __builtin_prefetch(tcb + 128);
+}
+
 void TcpLayer::on_segment(Instant now, uint32_t src_ip, uint32_t dst_ip, const TcpRepr& h,
                           BufChain payload) {
   now_ = now;

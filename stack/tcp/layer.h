@@ -78,6 +78,11 @@ class TcpLayer final : private TcbEnv {
   size_t unacked_bytes(SocketHandle h) const;  // queued and not yet acknowledged
   std::optional<FourTuple> four_tuple(SocketHandle h) const;
 
+  // Hints for a burst of received segments, before on_segment() sees them: where the lookup of
+  // `t` will read, then (once that is cached) the state of its connection. No effect otherwise.
+  void prefetch_lookup(const FourTuple& t) const { table_.prefetch(t); }
+  void prefetch_state(const FourTuple& t) const;
+
   const TcpCounters& counters() const { return counters_; }
   // Connections in the table: those with a TCB and the TIME-WAIT entries.
   size_t connection_count() const { return table_.size(); }

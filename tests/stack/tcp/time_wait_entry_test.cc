@@ -276,5 +276,23 @@ TEST(TcpTimeWaitEntry, AHeldConnectionBecomesAnEntryOnRelease) {
   EXPECT_EQ(side.net.b.layer.time_wait_count(), 0u);
 }
 
+// The burst prefetch hints (StackTransport runs them before every burst) read, never change: an
+// entry, a TCB and an unknown 4-tuple answer the same after them.
+TEST(TcpTimeWaitEntry, PrefetchHintsChangeNothing) {
+  for (bool release : {true, false}) {
+    TimeWaitSide plain(release), hinted(release);
+    for (const FourTuple& t : {hinted.tuple, FourTuple{kIpB, 1, kIpA, 2}}) {
+      hinted.net.b.layer.prefetch_lookup(t);
+      hinted.net.b.layer.prefetch_state(t);
+    }
+    EXPECT_EQ(hinted.deadline(), plain.deadline());
+    const auto sent_plain = plain.answer(plain.a_fin, 0), sent_hinted = hinted.answer(hinted.a_fin, 0);
+    ASSERT_EQ(sent_hinted.size(), sent_plain.size());
+    ASSERT_EQ(sent_hinted.size(), 1u);
+    EXPECT_EQ(sent_hinted[0].flags, sent_plain[0].flags);
+    EXPECT_EQ(sent_hinted[0].ack, sent_plain[0].ack);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::stack::tcp::testing
