@@ -172,8 +172,8 @@ void HttpSession::begin_response(Response r) {
     body_ = std::move(r.body);
   }
   if (body_) {
-    std::weak_ptr<char> alive = alive_;
-    body_->set_ready_callback([this, alive] { if (!alive.expired()) drive(); });
+    // body_ never leaves the session and dies with it, so its callback can't outlive `this`.
+    body_->set_ready_callback([this] { drive(); });
   }
 }
 
@@ -248,10 +248,7 @@ bool HttpSession::pause_body(bool paused) {
       read_wait_ = ReadWait::kNone;
     }
   } else {
-    std::weak_ptr<char> alive = alive_;
-    ctx_.loop.defer([this, alive] {
-      if (!alive.expired()) drive();
-    });
+    defer_drive();
   }
   return true;
 }

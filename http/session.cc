@@ -40,6 +40,15 @@ std::string_view HttpSession::remote_addr() const {
   return remote_addr_;
 }
 
+void HttpSession::defer_drive() {
+  // The token is made only here: most connections never defer work, and skip its allocation.
+  if (!alive_) alive_ = std::make_shared<char>(0);
+  std::weak_ptr<char> alive = alive_;
+  ctx_.loop.defer([this, alive] {
+    if (!alive.expired()) drive();
+  });
+}
+
 void HttpSession::start() {
   // nginx: the first request of a connection gets client_header_timeout from accept.
   arm_read(ReadWait::kHeader, limits_.client_header_timeout);
@@ -178,10 +187,7 @@ void HttpSession::read_body() {
   if (parser_.body_received() != before || read_wait_ != ReadWait::kBody)
     arm_read(ReadWait::kBody, limits_.client_body_timeout);
   if (input_capped_) {  // more may be waiting in the socket: read it after other connections had a turn
-    std::weak_ptr<char> alive = alive_;
-    ctx_.loop.defer([this, alive] {
-      if (!alive.expired()) drive();
-    });
+    defer_drive();
   }
 }
 
@@ -211,8 +217,7 @@ bool HttpSession::write_out() {
     if (write_timer_.armed()) ctx_.loop.timers().cancel(write_timer_);
     if (!body_) return true;
     if (budget == 0) {
-      std::weak_ptr<char> alive = alive_;
-      ctx_.loop.defer([this, alive] { if (!alive.expired()) drive(); });
+      defer_drive();
       return false;
     }
     if (sends_file() && !send_file_body(&budget)) return false;
@@ -313,8 +318,7 @@ void HttpSession::step_linger() {
     return;
   }
   if (drained >= kLingerBudget) {
-    std::weak_ptr<char> alive = alive_;
-    ctx_.loop.defer([this, alive] { if (!alive.expired()) drive(); });
+    defer_drive();
   }
   if (drained > 0) {
     Duration left = linger_deadline_ - ctx_.loop.now();

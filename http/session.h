@@ -74,6 +74,8 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   void arm_read(ReadWait kind, Duration after);
   void on_read_timeout();
   void on_send_timeout();
+  // Runs drive() at the end of this loop iteration, unless the session is gone by then.
+  void defer_drive();
 
   // Requests and responses (exchange.cc).
   void start_request();
@@ -123,7 +125,7 @@ class HttpSession final : public transport::ConnectionHandler, private Exchange 
   size_t owner_slot_ = SIZE_MAX;
   transport::Address peer_;
   mutable std::string remote_addr_;  // peer_'s IP, once something asked for it
-  std::shared_ptr<char> alive_ = std::make_shared<char>(0);  // for deferred work
+  std::shared_ptr<char> alive_;  // made by defer_drive(), the first time work is deferred
 
   Phase phase_ = Phase::kHead;
   bool driving_ = false, again_ = false, notified_ = false, shutting_down_ = false;
