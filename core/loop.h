@@ -26,10 +26,10 @@ class EventLoop {
 
   // Runs `fn` after the current callbacks have returned, in this iteration.
   void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
-  // Destroys `obj` at the end of the iteration.
-  template <typename T>
-  void defer_delete(std::unique_ptr<T> obj) {
-    deferred_.push_back([p = obj.release()] { delete p; });
+  // Destroys `obj` at the end of the iteration, with its own deleter.
+  template <typename T, typename D>
+  void defer_delete(std::unique_ptr<T, D> obj) {
+    deferred_.push_back([d = obj.get_deleter(), p = obj.release()] { d(p); });
   }
   // Runs due timers, then deferred work (including work deferred by that work).
   void run_due(size_t max_timers = 4096) {

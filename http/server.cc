@@ -37,6 +37,9 @@ HttpServer::HttpServer(EventLoop& loop, transport::Transport& transport, Logger&
 HttpServer::~HttpServer() {
   listeners_.clear();
   sessions_.clear();
+  // Sessions closed in this iteration wait in the loop's deferred work: their blocks go back to
+  // session_pool_, so they are destroyed now, while it lives.
+  loop_.run_deferred();
 }
 
 bool HttpServer::start(std::shared_ptr<const conf::Config> config, std::string* err) {
@@ -82,7 +85,7 @@ void HttpServer::accept(const transport::Address& at, std::unique_ptr<transport:
   }
   conn->set_nodelay(site_->config->tcp.nodelay);
   if (wrap_ && !(conn = wrap_(at, std::move(conn)))) return;
-  auto session = std::make_unique<HttpSession>(ctx_, *this, std::move(conn), site_, group);
+  auto session = session_pool_.make(ctx_, *this, std::move(conn), site_, group);
   HttpSession* raw = session.get();
   raw->set_owner_slot(sessions_.size());
   sessions_.push_back(std::move(session));
