@@ -12,6 +12,9 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -41,18 +44,33 @@ inline uint16_t ones_add(uint16_t a, uint16_t b) {
 
 // The ones'-complement sum of native-order 16-bit words, as rte_raw_cksum computes it, 8 bytes
 // per addition instead of 2 (RFC 1071 2(C): the sum may be taken over wider words; 2^64 = 1
-// modulo 2^16 - 1, so a carry out of 64 bits is added back in). Folded to 16 bits.
+// modulo 2^16 - 1, so a carry out of 64 bits is added back in). On x86-64 the 64-bit words go
+// through one add-with-carry chain (each carry rides into the next addition), 32 bytes a turn.
+// Folded to 16 bits.
 inline uint16_t raw_sum_native(const uint8_t* p, size_t n) {
   uint64_t sum = 0;
+  auto load = [](const uint8_t* at) {
+    uint64_t v;
+    std::memcpy(&v, at, 8);
+    return v;
+  };
   auto add = [&sum](uint64_t v) {
     sum += v;
     sum += sum < v;  // end-around carry
   };
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    add(v);
+#if defined(__x86_64__)
+  unsigned char carry = 0;
+  unsigned long long acc = 0;
+  for (; n >= 32; p += 32, n -= 32) {
+    carry = _addcarry_u64(carry, acc, load(p), &acc);
+    carry = _addcarry_u64(carry, acc, load(p + 8), &acc);
+    carry = _addcarry_u64(carry, acc, load(p + 16), &acc);
+    carry = _addcarry_u64(carry, acc, load(p + 24), &acc);
   }
+  add(acc);
+  add(carry);
+#endif
+  for (; n >= 8; p += 8, n -= 8) add(load(p));
   if (n >= 4) {
     uint32_t v;
     std::memcpy(&v, p, 4);
