@@ -2,10 +2,30 @@
 // 9.3 (persistence); RFC 9110 7.2 (Host), 10.1.1 (Expect).
 #include "http/head.h"
 
+#include <array>
 #include <charconv>
 
 namespace sluice::http {
 namespace {
+
+// RFC 9110 5.5: a field value holds no CTL other than HTAB (SP, VCHAR and obs-text are allowed).
+constexpr std::array<bool, 256> kFieldValueTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 256; ++c) t[size_t(c)] = c != 0x7F;
+  t['\t'] = true;
+  return t;
+}();
+
+// RFC 3986 3.2.2: reg-name's unreserved / pct-encoded / sub-delims, and IP-literal's brackets
+// and colons.
+constexpr std::array<bool, 256> kHostCharTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
+  for (char c : std::string_view("-._~!$&'()*+,;=[]:%")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 bool fail(HeadError* err, int status, BadRequest reason) {
   err->status = status;
@@ -91,7 +111,7 @@ bool parse_field_line(std::string_view line, Header* out, HeadError* err) {
     return fail(err, 400, BadRequest::kBadHeader);
   std::string_view value = trim_ows(line.substr(colon + 1));
   for (unsigned char c : value) {
-    if ((c < 0x20 && c != '\t') || c == 0x7F) return fail(err, 400, BadRequest::kBadHeader);
+    if (!kFieldValueTable[c]) return fail(err, 400, BadRequest::kBadHeader);
   }
   *out = Header{line.substr(0, colon), value};
   return true;
@@ -116,11 +136,10 @@ bool normalize_host(std::string_view raw, std::string* out) {
       host = host.substr(0, colon);
     }
   }
-  for (char c : host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("-._~!$&'()*+,;=[]:%").find(c) != std::string_view::npos;
-    if (!ok) return false;
-    out->push_back(ascii_lower(c));
+  out->resize(host.size());
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (!kHostCharTable[static_cast<unsigned char>(host[i])]) return false;
+    (*out)[i] = ascii_lower(host[i]);
   }
   if (!out->empty() && out->back() == '.') out->pop_back();
   return true;
