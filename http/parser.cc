@@ -120,6 +120,12 @@ bool RequestParser::finish_head() {
     error(413, BadRequest::kBodyTooLarge);
     return false;
   }
+  // RFC 9112 6.3 (7): a request with neither Content-Length nor Transfer-Encoding has no body,
+  // whatever else its head holds; there is no framing for llhttp to agree on or to keep.
+  if (!req_.content_length && !req_.chunked) {
+    body_done_ = true;
+    return true;
+  }
   // llhttp re-parses the validated head and keeps the framing state for the body.
   llhttp_errno_t e = llhttp_execute(&llhttp_, head_.data(), head_.size());
   if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {

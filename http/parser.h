@@ -1,8 +1,9 @@
 // The request parser: bytes arriving as BufChain slices in, one Request and its body out.
 //
 // The head (request line and fields) is copied into a per-connection buffer bounded by the limits,
-// so it may span any number of read slices; it is validated by head.h and then run through llhttp
-// (no lenient flags) which takes over body framing. Body bytes are never copied: decoded body data
+// so it may span any number of read slices; it is validated by head.h and, when it declares a body
+// (Content-Length or Transfer-Encoding), run through llhttp (no lenient flags), which must agree on
+// the framing and takes over the body. Body bytes are never copied: decoded body data
 // leaves as sub-slices of the slices that carried it. The parser stops at the end of each message,
 // leaving pipelined bytes in the input chain for the next request.
 #pragma once

@@ -104,6 +104,24 @@ TEST(Parser, RequestFields) {
   EXPECT_EQ(run1(kValid[4]).path, "/b");
 }
 
+// RFC 9112 6.3 (7): a head without Content-Length or Transfer-Encoding ends its request (llhttp
+// is not run for it); the same parser then frames a body of the next request on the connection.
+TEST(Parser, BodilessRequestThenOneWithABodyOnOneParser) {
+  RequestParser p{ParserLimits{}};
+  BufChain in, body;
+  in.append_copy("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nxyzGET");
+  ASSERT_EQ(p.parse_head(in), ParseStatus::kDone);
+  EXPECT_TRUE(p.body_done());
+  ASSERT_EQ(p.parse_body(in, body), ParseStatus::kDone);
+  EXPECT_EQ(body.to_string(), "");
+  p.reset();
+  ASSERT_EQ(p.parse_head(in), ParseStatus::kDone);
+  EXPECT_EQ(p.request().path(), "/b");
+  ASSERT_EQ(p.parse_body(in, body), ParseStatus::kDone);
+  EXPECT_EQ(body.to_string(), "xyz");
+  EXPECT_EQ(in.to_string(), "GET");
+}
+
 // RFC 9112 9.3.
 TEST(Parser, PersistenceRules) {
   EXPECT_TRUE(run1("GET / HTTP/1.1\r\nHost: a\r\n\r\n").keep_alive);
