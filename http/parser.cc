@@ -42,6 +42,35 @@ void RequestParser::reset() {
   err_status_ = 0;
 }
 
+ParserBuffers ParserBufferPool::take() {
+  if (spare_.empty()) return {};
+  ParserBuffers b = std::move(spare_.back());
+  spare_.pop_back();
+  return b;
+}
+
+void ParserBufferPool::give(ParserBuffers b) {
+  if (spare_.size() >= kMaxSpare) return;
+  b.head.clear();
+  b.headers.clear();
+  // Swapped with empty ones, so the storage is freed (a move-assignment may keep it).
+  if (b.head.capacity() > kMaxKeptHead) std::string().swap(b.head);
+  if (b.headers.capacity() > kMaxKeptFields) std::vector<Header>().swap(b.headers);
+  spare_.push_back(std::move(b));
+}
+
+void RequestParser::adopt_buffers(ParserBuffers b) {
+  b.head.clear();
+  b.headers.clear();
+  head_ = std::move(b.head);
+  req_.headers = std::move(b.headers);
+}
+
+ParserBuffers RequestParser::release_buffers() {
+  req_.headers.clear();  // views into head_
+  return {std::move(head_), std::move(req_.headers)};
+}
+
 std::string_view RequestParser::partial_request_line() const {
   std::string_view h(head_);
   size_t end = h.find_first_of("\r\n");

@@ -27,6 +27,30 @@ struct ParserLimits {
 
 enum class ParseStatus { kNeedMore, kDone, kError };
 
+// A parser's two growable buffers. A session gives them back when it ends and the next one adopts
+// them, so their capacity outlives a connection (ParserBufferPool), as nginx reuses its buffers.
+struct ParserBuffers {
+  std::string head;
+  std::vector<Header> headers;
+};
+
+// One worker's spare ParserBuffers, bounded in count and in the capacity kept per buffer.
+class ParserBufferPool {
+ public:
+  ParserBufferPool() { spare_.reserve(kMaxSpare); }
+  // Spare buffers (cleared), or empty ones when none is left.
+  ParserBuffers take();
+  void give(ParserBuffers b);
+  size_t spare() const { return spare_.size(); }
+
+  static constexpr size_t kMaxSpare = 256;
+  static constexpr size_t kMaxKeptHead = 4096;   // a larger head's buffer goes back to malloc
+  static constexpr size_t kMaxKeptFields = 64;
+
+ private:
+  std::vector<ParserBuffers> spare_;
+};
+
 class RequestParser {
  public:
   explicit RequestParser(const ParserLimits& limits);
@@ -41,6 +65,10 @@ class RequestParser {
   // Ready for the next request on the connection (call after the body is done or abandoned).
   void reset();
   void set_limits(const ParserLimits& limits) { limits_ = limits; }
+  // Parses into `b`'s storage from now on (before the first byte is parsed).
+  void adopt_buffers(ParserBuffers b);
+  // Gives the storage up when the parser's connection ends (nothing is parsed after this).
+  ParserBuffers release_buffers();
 
   const Request& request() const { return req_; }
   bool head_started() const { return !head_.empty(); }

@@ -32,7 +32,7 @@ HttpServer::HttpServer(EventLoop& loop, transport::Transport& transport, Logger&
       error_log_(error_log),
       worker_id_(worker_id),
       modules_(std::move(modules)),
-      ctx_{loop, error_log, date_, counters_} {}
+      ctx_{loop, error_log, date_, counters_, parser_buffers_} {}
 
 HttpServer::~HttpServer() {
   listeners_.clear();

@@ -76,6 +76,7 @@ class HttpServer final : public SessionOwner {
   DateCache date_;
   HttpCounters counters_;
   AccessLogSet logs_;
+  ParserBufferPool parser_buffers_;  // before the sessions, which give their buffers back to it
   WorkerContext ctx_;
   std::shared_ptr<const Site> site_;
   std::vector<std::unique_ptr<Listening>> listeners_;

@@ -30,10 +30,11 @@ HttpSession::HttpSession(WorkerContext& ctx, SessionOwner& owner,
       write_timer_([this](Instant) { on_send_timeout(); }) {
   conn_->set_handler(this);
   peer_ = conn_->peer_address();
+  parser_.adopt_buffers(ctx_.parser_buffers.take());
   ++ctx_.counters.connections;
 }
 
-HttpSession::~HttpSession() = default;
+HttpSession::~HttpSession() { ctx_.parser_buffers.give(parser_.release_buffers()); }
 
 std::string_view HttpSession::remote_addr() const {
   if (remote_addr_.empty()) remote_addr_ = peer_.ip_string();

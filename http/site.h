@@ -37,6 +37,7 @@ struct WorkerContext {
   Logger& error_log;
   DateCache& date;
   HttpCounters& counters;
+  ParserBufferPool& parser_buffers;  // sessions adopt them when they start, give them back at the end
 };
 
 }  // namespace sluice::http

@@ -122,6 +122,45 @@ TEST(Parser, BodilessRequestThenOneWithABodyOnOneParser) {
   EXPECT_EQ(in.to_string(), "GET");
 }
 
+// A parser that adopts a finished parser's buffers parses into their storage, from a clean state.
+TEST(Parser, AdoptedBuffersKeepTheirCapacityNotTheirContent) {
+  ParserBufferPool pool;
+  const char* raw = "GET /first HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-B: 2\r\n\r\n";
+  {
+    RequestParser p{ParserLimits{}};
+    p.adopt_buffers(pool.take());
+    BufChain in;
+    in.append_copy(raw);
+    ASSERT_EQ(p.parse_head(in), ParseStatus::kDone);
+    pool.give(p.release_buffers());
+  }
+  ASSERT_EQ(pool.spare(), 1u);
+  ParserBuffers b = pool.take();
+  EXPECT_TRUE(b.head.empty());
+  EXPECT_TRUE(b.headers.empty());
+  EXPECT_GE(b.head.capacity(), std::string_view(raw).size());
+  EXPECT_GE(b.headers.capacity(), 3u);
+  RequestParser q{ParserLimits{}};
+  q.adopt_buffers(std::move(b));
+  BufChain in;
+  in.append_copy("GET /second HTTP/1.1\r\nHost: b\r\n\r\n");
+  ASSERT_EQ(q.parse_head(in), ParseStatus::kDone);
+  EXPECT_EQ(q.request().path(), "/second");
+  EXPECT_EQ(q.request().host, "b");
+  EXPECT_EQ(q.request().headers.size(), 1u);
+}
+
+// The pool keeps neither a huge head's buffer nor more than its bound of spares.
+TEST(Parser, BufferPoolIsBounded) {
+  ParserBufferPool pool;
+  ParserBuffers big;
+  big.head.reserve(ParserBufferPool::kMaxKeptHead * 4);
+  pool.give(std::move(big));
+  EXPECT_LE(pool.take().head.capacity(), ParserBufferPool::kMaxKeptHead);
+  for (size_t i = 0; i < ParserBufferPool::kMaxSpare + 10; ++i) pool.give({});
+  EXPECT_EQ(pool.spare(), ParserBufferPool::kMaxSpare);
+}
+
 // RFC 9112 9.3.
 TEST(Parser, PersistenceRules) {
   EXPECT_TRUE(run1("GET / HTTP/1.1\r\nHost: a\r\n\r\n").keep_alive);
