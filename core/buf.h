@@ -119,6 +119,7 @@ class BufChain {
     slices_.push_back(std::move(s));
   }
   void append(BufChain&& o) {
+    if (o.slices_.empty()) return;
     if (slices_.empty()) {
       slices_ = std::move(o.slices_);  // takes o's heap block, if any, instead of copying
       for (const Slice& s : slices_) bytes_ += s.size();

@@ -8,6 +8,7 @@ namespace sluice::stack::tcp {
 
 size_t ReceiveBuffer::read(BufChain& out, size_t max) {
   size_t n = std::min(max, ready_.size());
+  if (n == 0) return 0;  // a reader polling an empty buffer: nothing to move
   if (n == ready_.size()) {
     out.append(std::move(ready_));
     ready_.clear();
