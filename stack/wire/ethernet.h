@@ -3,6 +3,7 @@
 // EtherType so the interface can count and drop them.
 #pragma once
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -16,7 +17,7 @@ struct MacAddr {
   static constexpr MacAddr broadcast() { return {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}; }
   static MacAddr from(const uint8_t* p) {
     MacAddr m;
-    for (int i = 0; i < 6; i++) m.b[i] = p[i];
+    std::memcpy(m.b.data(), p, 6);
     return m;
   }
   bool is_broadcast() const { return *this == broadcast(); }
@@ -24,7 +25,7 @@ struct MacAddr {
   bool is_multicast() const { return (b[0] & 1) != 0; }
   bool is_zero() const { return *this == MacAddr{}; }
   bool is_unicast() const { return !is_multicast() && !is_zero(); }
-  void write(uint8_t* p) const { for (int i = 0; i < 6; i++) p[i] = b[i]; }
+  void write(uint8_t* p) const { std::memcpy(p, b.data(), 6); }
   std::string to_string() const;  // "02:00:00:00:00:01"
   constexpr bool operator==(const MacAddr&) const = default;
 };
