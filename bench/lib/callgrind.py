@@ -23,7 +23,7 @@ VALGRIND = ["valgrind", "--tool=callgrind", "--separate-threads=yes"]
 
 
 def _worker_total(prefix):
-    """Ir of the worker thread: the per-thread profile under `prefix` that ran Worker::serve()."""
+    """Ir of the worker thread: the per-thread profile under `prefix` that ran Worker::run() (a name LTO keeps)."""
     for path in sorted(glob.glob(prefix + "-*")):
         total, worker = None, False
         with open(path, errors="replace") as f:
@@ -31,7 +31,7 @@ def _worker_total(prefix):
                 m = re.match(r"(?:totals|summary):\s+(\d+)", line)
                 if m:
                     total = max(total or 0, int(m.group(1)))
-                elif "Worker::serve" in line:
+                elif "sluice::server::Worker::run()" in line:
                     worker = True
         if worker and total is not None:
             return total
