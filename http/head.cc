@@ -18,14 +18,7 @@ constexpr std::array<bool, 256> kFieldValueTable = [] {
 
 // RFC 3986 3.2.2: reg-name's unreserved / pct-encoded / sub-delims, and IP-literal's brackets
 // and colons.
-constexpr std::array<bool, 256> kHostCharTable = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
-  for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
-  for (char c : std::string_view("-._~!$&'()*+,;=[]:%")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+constexpr std::array<bool, 256> kHostCharTable = alnum_and("-._~!$&'()*+,;=[]:%");
 
 bool fail(HeadError* err, int status, BadRequest reason) {
   err->status = status;

@@ -32,16 +32,18 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
-// "`" / "|" / "~" / DIGIT / ALPHA, as a table.
-inline constexpr std::array<bool, 256> kTcharTable = [] {
+// ALPHA / DIGIT (RFC 5234 B.1) and the bytes of `extra`, as a 256-entry table.
+constexpr std::array<bool, 256> alnum_and(std::string_view extra) {
   std::array<bool, 256> t{};
   for (int c = 'a'; c <= 'z'; ++c) t[size_t(c)] = true;
   for (int c = 'A'; c <= 'Z'; ++c) t[size_t(c)] = true;
   for (int c = '0'; c <= '9'; ++c) t[size_t(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  for (char c : extra) t[static_cast<unsigned char>(c)] = true;
   return t;
-}();
+}
+// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
+// "`" / "|" / "~" / DIGIT / ALPHA.
+inline constexpr std::array<bool, 256> kTcharTable = alnum_and("!#$%&'*+-.^_`|~");
 inline bool is_tchar(unsigned char c) { return kTcharTable[c]; }
 // True if the comma-separated list `value` holds `token` (case-insensitive), e.g. Connection.
 bool list_has_token(std::string_view value, std::string_view token);
