@@ -21,7 +21,9 @@ class ObjectPool {
   using Ptr = std::unique_ptr<T, Deleter>;
 
   // Keeps at most `max_free` unused blocks; more go back to the allocator.
-  explicit ObjectPool(size_t max_free) : max_free_(kSanitized ? 0 : max_free) { free_.reserve(max_free_); }
+  explicit ObjectPool(size_t max_free) : max_free_(kSanitized ? 0 : max_free) {
+    free_.reserve(max_free_);
+  }
   ~ObjectPool() {
     for (T* block : free_) alloc_.deallocate(block, 1);
   }

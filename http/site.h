@@ -37,7 +37,7 @@ struct WorkerContext {
   Logger& error_log;
   DateCache& date;
   HttpCounters& counters;
-  ParserBufferPool& parser_buffers;  // sessions adopt them when they start, give them back at the end
+  ParserBufferPool& parser_buffers;  // adopted by a session at its start, given back at its end
 };
 
 }  // namespace sluice::http

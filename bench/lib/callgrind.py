@@ -23,7 +23,8 @@ VALGRIND = ["valgrind", "--tool=callgrind", "--separate-threads=yes"]
 
 
 def _worker_total(prefix):
-    """Ir of the worker thread: the per-thread profile under `prefix` that ran Worker::run() (a name LTO keeps)."""
+    """Ir of the worker thread: the per-thread profile under `prefix` that ran Worker::run() (a
+    name that link-time optimization keeps)."""
     for path in sorted(glob.glob(prefix + "-*")):
         total, worker = None, False
         with open(path, errors="replace") as f:

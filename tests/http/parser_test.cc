@@ -109,7 +109,8 @@ TEST(Parser, RequestFields) {
 TEST(Parser, BodilessRequestThenOneWithABodyOnOneParser) {
   RequestParser p{ParserLimits{}};
   BufChain in, body;
-  in.append_copy("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nxyzGET");
+  in.append_copy("GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nxyzGET");
   ASSERT_EQ(p.parse_head(in), ParseStatus::kDone);
   EXPECT_TRUE(p.body_done());
   ASSERT_EQ(p.parse_body(in, body), ParseStatus::kDone);
