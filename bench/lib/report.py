@@ -214,6 +214,10 @@ def _section(s):
     return L
 
 
+def _range(r):
+    return f", runs {r[0]:,.0f}..{r[1]:,.0f}" if r else ""
+
+
 def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, commands, configs, sections=()):
     L = [f"# sluice benchmark: {name}", ""]
     L += [f"- {k}: {v}" for k, v in meta.items()]
@@ -241,8 +245,10 @@ def write_markdown(path, name, meta, rows, ratios, limit, callgrind, plots, comm
               "forwards each one back out of the same port (io, loop topology), on the benchmark's CPUs. The "
               "server side's received + sent frames per second, over the frames sluice moved per request "
               "(received + sent, from its own counters in the runs above), is the request rate the path allows.",
-              "", f"- server frames/s (rx + tx, median of {limit['runs']} runs): {limit['server_pps']:,.0f} "
-              f"(the client sent {limit['client_tx_pps']:,.0f}/s)"]
+              "", f"- server frames/s (rx + tx, median of {limit['runs']} runs"
+              + (", each right after a round of the sluice-load runs above" if limit.get("interleaved") else "")
+              + f"): {limit['server_pps']:,.0f}" + _range(limit.get("server_pps_range"))
+              + f" (the client sent {limit['client_tx_pps']:,.0f}/s)"]
         for key, per in limit.get("per_request", {}).items():
             L.append(f"- {key}: {per['frames']:.2f} frames per request, so at most "
                      f"{per['rps']:,.0f} requests/s")

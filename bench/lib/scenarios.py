@@ -32,8 +32,9 @@ def needs_veth(only):
     return bool(set(only) - OWN_NETWORK)
 
 
-def veth_scenario(plan, client):
-    """Scenarios 1 (wrk) and 2 (sluice-load): each server and mode, runs interleaved."""
+def veth_scenario(plan, client, after_each_run=None):
+    """Scenarios 1 (wrk) and 2 (sluice-load): each server and mode, runs interleaved;
+    `after_each_run(rep)`, if given, measures something else in the same period (the limit)."""
     topo.client_linux(client == "wrk")
     runs = {(s, m): [] for s in plan.servers for m in MODES}
     for rep in range(plan.runs):
@@ -41,6 +42,8 @@ def veth_scenario(plan, client):
             topo.server_linux(s != "sluice-dpdk")
             for m in MODES:
                 runs[(s, m)].append(one_run(plan, s, client, m, rep))
+        if after_each_run:
+            after_each_run(rep)
     scenario = "1-wrk" if client == "wrk" else "2-sluice-load"
     return [report.summarize(scenario, client, s, m, runs[(s, m)]) for s in plan.servers for m in MODES]
 
@@ -56,16 +59,30 @@ def memif_scenario(plan):
     return [report.summarize("3-memif", "sluice-load-memif", "sluice-memif", m, runs[m]) for m in MODES]
 
 
-def limit_scenario(plan):
+def limit_run(plan, samples, rep):
+    """One testpmd measurement of the veth path, appended to `samples`."""
     topo.client_linux(False)
     topo.server_linux(False)
-    samples = [limit.measure(plan.tmpdir, plan.duration_s, rep) for rep in range(plan.runs)]
-    for s in samples:
-        print(f"  testpmd: server rx+tx {s['server_pps']:,.0f} pps (client tx {s['client_tx_pps']:,.0f})", flush=True)
+    s = limit.measure(plan.tmpdir, plan.duration_s, rep)
+    print(f"  testpmd-{rep}: server rx+tx {s['server_pps']:,.0f} pps (client tx {s['client_tx_pps']:,.0f})",
+          flush=True)
+    samples.append(s)
+
+
+def limit_summary(samples, interleaved):
     server_cmd, client_cmd = limit.commands()
     return {"server_pps": statistics.median(s["server_pps"] for s in samples),
             "client_tx_pps": statistics.median(s["client_tx_pps"] for s in samples),
-            "runs": len(samples), "server_command": shlex.join(server_cmd), "client_command": shlex.join(client_cmd)}
+            "runs": len(samples), "interleaved": interleaved,
+            "server_pps_range": (min(s["server_pps"] for s in samples), max(s["server_pps"] for s in samples)),
+            "server_command": shlex.join(server_cmd), "client_command": shlex.join(client_cmd)}
+
+
+def limit_scenario(plan):
+    samples = []
+    for rep in range(plan.runs):
+        limit_run(plan, samples, rep)
+    return limit_summary(samples, False)
 
 
 def find(rows, client, server, mode):
@@ -169,15 +186,25 @@ def run_all(plan):
     if "wrk" in plan.only:
         print("scenario 1: wrk (Linux client)", flush=True)
         rows += veth_scenario(plan, "wrk")
+    limit_samples = []
     if "load" in plan.only:
-        print("scenario 2: sluice-load (userspace client on net_af_packet)", flush=True)
-        rows += veth_scenario(plan, "sluice-load")
+        # With the limit asked for too, each round of sluice-load runs is followed by one testpmd run:
+        # the host's speed drifts by 2x over minutes here, and testpmd's rate with it, so the ratio
+        # sluice-dpdk / limit compares figures of the same period (as the servers' runs are interleaved).
+        print("scenario 2: sluice-load (userspace client on net_af_packet)"
+              + (", each round followed by the limit's testpmd run (scenario 4)" if "limit" in plan.only else ""),
+              flush=True)
+        after = (lambda rep: limit_run(plan, limit_samples, rep)) if "limit" in plan.only else None
+        rows += veth_scenario(plan, "sluice-load", after)
     if "memif" in plan.only:
         print("scenario 3: sluice-load <-> sluice over net_memif", flush=True)
         rows += memif_scenario(plan)
     if "limit" in plan.only:
-        print("scenario 4: dpdk-testpmd packet rate on the veth path", flush=True)
-        lim = limit_scenario(plan)
+        if limit_samples:
+            lim = limit_summary(limit_samples, True)
+        else:
+            print("scenario 4: dpdk-testpmd packet rate on the veth path", flush=True)
+            lim = limit_scenario(plan)
         apply_limit(lim, rows)
     if "callgrind" in plan.only:
         print("callgrind: instructions per request", flush=True)

@@ -116,6 +116,44 @@ class Arithmetic(unittest.TestCase):
         got = {r["client"]: r["value"] for r in scenarios.ratios(rows, lim) if r["what"] == "sluice-dpdk / limit"}
         self.assertEqual(got, {"wrk": 0.4, "sluice-load": 0.3})
 
+    def test_limit_runs_interleave_with_sluice_load_rounds(self):
+        # Each round of sluice-load runs is followed by one testpmd run, so the limit is of the same period.
+        order, saved = [], (scenarios.one_run, scenarios.limit.measure, scenarios.limit.commands,
+                            scenarios.topo.set_linux_address)
+        pps = iter([100.0, 300.0, 200.0])
+
+        def fake_run(plan, s, client, m, rep, *a, **k):
+            order.append(f"{s}-{m}-{rep}")
+            return {"rps": 10.0, "frames_per_request": 5.0 if s == "sluice-dpdk" else None}
+
+        def fake_measure(tmpdir, duration_s, rep):
+            order.append(f"limit-{rep}")
+            return {"server_pps": next(pps), "client_tx_pps": 1.0, "samples": 3}
+        scenarios.one_run, scenarios.limit.measure = fake_run, fake_measure
+        scenarios.limit.commands = lambda: (["s"], ["c"])
+        scenarios.topo.set_linux_address = lambda *a: None
+        try:
+            plan = scenarios.Plan("x", True, 3, 1, 1, "", "", "", "", "", {"load", "limit"}, ["sluice-dpdk"])
+            samples = []
+            rows = scenarios.veth_scenario(plan, "sluice-load", lambda rep: scenarios.limit_run(plan, samples, rep))
+            lim = scenarios.limit_summary(samples, True)
+        finally:
+            (scenarios.one_run, scenarios.limit.measure, scenarios.limit.commands,
+             scenarios.topo.set_linux_address) = saved
+        self.assertEqual(order, ["sluice-dpdk-close-0", "sluice-dpdk-keepalive-0", "limit-0",
+                                 "sluice-dpdk-close-1", "sluice-dpdk-keepalive-1", "limit-1",
+                                 "sluice-dpdk-close-2", "sluice-dpdk-keepalive-2", "limit-2"])
+        self.assertEqual((lim["server_pps"], lim["server_pps_range"], lim["runs"]), (200.0, (100.0, 300.0), 3))
+        scenarios.apply_limit(lim, rows)
+        self.assertEqual(lim["per_request"]["sluice-load close"], {"frames": 5.0, "rps": 40.0})
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.md")
+            report.write_markdown(path, "x", {}, rows, [], lim, [], [], [], {})
+            with open(path) as f:
+                text = f.read()
+        self.assertIn("median of 3 runs, each right after a round of the sluice-load runs above): 200, "
+                      "runs 100..300", text)
+
     def test_plot_clusters_group_by_client_and_mode(self):
         rows = [{"client": "wrk", "mode": "close", "server": s} for s in ("sluice-dpdk", "nginx")]
         rows.append({"client": "sluice-load-memif", "mode": "close", "server": "sluice-memif"})
